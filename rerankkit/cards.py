@@ -1,0 +1,82 @@
+"""HTML score cards for rankings (used by ``Ranking._repr_html_`` and the widgets)."""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .results import Ranking
+
+__all__ = ["ranking_html", "random_weights_banner", "PASS_COLOUR", "FAIL_COLOUR"]
+
+PASS_COLOUR = "#2e7d32"  # green: normalized score at or above the threshold
+FAIL_COLOUR = "#c62828"  # red: below the threshold
+
+_STYLE = """
+<style>
+.rk-ranking{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:880px}
+.rk-head{margin:4px 0 8px 0;color:#333}
+.rk-banner{background:#fff3cd;border:1px solid #e0c36a;color:#5c4500;padding:6px 10px;border-radius:6px;margin:6px 0}
+.rk-card{display:flex;gap:12px;align-items:flex-start;border:1px solid #ddd;border-left-width:6px;
+ border-radius:6px;padding:8px 10px;margin:6px 0;background:#fff}
+.rk-rank{font-weight:700;font-size:1.1em;min-width:2.2em;color:#333}
+.rk-body{flex:1}
+.rk-score{font-weight:600}
+.rk-logit{color:#888;font-size:.85em;margin-left:8px}
+.rk-bar{height:8px;background:#eee;border-radius:4px;margin:4px 0 6px 0}
+.rk-bar>div{height:8px;border-radius:4px}
+.rk-text{white-space:pre-wrap;color:#222}
+.rk-cut{color:#8a6d00;font-size:.85em}
+</style>
+"""
+
+
+def random_weights_banner(label: str) -> str:
+    """A yellow banner saying the scores come from random weights."""
+    return (
+        '<div class="rk-banner"><b>Random weights.</b> '
+        f"{html.escape(label)} is a test model with the real architecture; its scores exercise the code and mean nothing. "
+        "Load BAAI/bge-reranker-v2-m3 for real scores.</div>"
+    )
+
+
+def _card(row, threshold: float) -> str:
+    colour = PASS_COLOUR if row.passes else FAIL_COLOUR
+    verdict = "at or above" if row.passes else "below"
+    cut = (
+        f'<div class="rk-cut">truncated: {row.n_cut} tokens cut to fit max_length ({row.n_tokens} kept)</div>'
+        if row.truncated
+        else ""
+    )
+    return (
+        f'<div class="rk-card" data-passes="{str(row.passes).lower()}" data-index="{row.index}" '
+        f'style="border-left-color:{colour}" title="score {verdict} threshold {threshold:.2f}">'
+        f'<div class="rk-rank">#{row.rank}</div><div class="rk-body">'
+        f'<span class="rk-score" style="color:{colour}">{row.score:.4f}</span>'
+        f'<span class="rk-logit">raw logit {row.logit:+.4f} · input #{row.index}</span>'
+        f'<div class="rk-bar"><div style="width:{100 * row.score:.1f}%;background:{colour}"></div></div>'
+        f'<div class="rk-text">{html.escape(row.text)}</div>{cut}</div></div>'
+    )
+
+
+def ranking_html(ranking: Ranking) -> str:
+    """Render a ranking as score cards: normalized score (4 decimals), raw logit in grey, a bar, the text.
+
+    Example:
+        >>> from rerankkit.results import Ranking
+        >>> r = Ranking.from_scores(query="q", texts=["a", "b"], logits=[2.0, -2.0], n_tokens=[5, 5], n_cut=[0, 0])
+        >>> html = ranking_html(r)
+        >>> html.count('class="rk-card"'), "0.8808" in html
+        (2, True)
+    """
+    n_pass = sum(r.passes for r in ranking)
+    head = (
+        f'<div class="rk-head"><b>Query:</b> {html.escape(ranking.query)}<br>'
+        f"<small>{len(ranking)} of {ranking.n_candidates} passages · model {html.escape(ranking.model_label)} · "
+        f"score = sigmoid(raw logit), in [0, 1] · threshold {ranking.threshold:.2f}: "
+        f"{n_pass} at or above (green), {len(ranking) - n_pass} below (red)</small></div>"
+    )
+    banner = random_weights_banner(ranking.model_label) if ranking.random_weights else ""
+    cards = "".join(_card(row, ranking.threshold) for row in ranking)
+    return f'{_STYLE}<div class="rk-ranking">{banner}{head}{cards}</div>'

@@ -1,0 +1,171 @@
+"""Command line: ``rerankkit check | score | download``.
+
+Examples:
+    rerankkit check                      # load the default model and run the classic first check
+    rerankkit check --model tiny-random  # the same, offline, on random weights
+    rerankkit score "what is panda?" "hi" "The giant panda is a bear species."
+    printf '{"query": "q", "passage": "p"}\\n' | rerankkit score --json
+    rerankkit download --model BAAI/bge-reranker-v2-m3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from collections.abc import Sequence
+
+from .errors import ModelUnavailableError
+
+__all__ = ["main", "CHECK_EXAMPLES"]
+
+# The classic first check: one English and one Chinese query, the right answer first.
+CHECK_EXAMPLES: list[tuple[str, list[str]]] = [
+    (
+        "What is the capital of France?",
+        [
+            "Paris is the capital city of France. It is located in the northern part of the country.",
+            "Berlin is the capital of Germany. It is the largest city in Germany by population.",
+            "The Eiffel Tower is located in Paris, France.",
+        ],
+    ),
+    (
+        "中国的首都是哪里?",
+        [
+            "北京是中华人民共和国的首都,也是全国的政治和文化中心。",
+            "上海是中国最大的经济中心城市,位于长江入海口。",
+            "东京是日本的首都,也是日本最大的城市。",
+        ],
+    ),
+]
+
+
+def _load(args: argparse.Namespace):
+    from .loading import load
+
+    return load(args.model, device=args.device, dtype=args.dtype, max_length=args.max_length)
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    import platform
+
+    import torch
+
+    print(f"Python {platform.python_version()}, torch {torch.__version__}, CUDA available: {torch.cuda.is_available()}")
+    rr = _load(args)
+    print(rr.info)
+    if rr.info.random_weights:
+        print("\nNOTE: random weights: the scores below exercise the code and mean nothing.")
+    for query, passages in CHECK_EXAMPLES:
+        ranking = rr.rerank(query, passages)
+        raw = [round(x, 4) for x in rr.score(query, passages).tolist()]
+        print(f"\nQuery: {query}")
+        print(f"Scores (raw logits, input order): {raw}")
+        print(f"Scores (sigmoid, input order):    {[round(x, 4) for x in rr.score(query, passages, normalize=True).tolist()]}")
+        for row in ranking:
+            print(f"  #{row.rank}  score {row.score:.4f}  logit {row.logit:+.4f}  {row.text}")
+        print(f"Top-1 result: {ranking[0].text}")
+    return 0
+
+
+def _read_stdin_pairs() -> list[tuple[str, str]]:
+    pairs = []
+    for n, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"stdin line {n} is not JSON ({exc.msg}): expected {{\"query\": ..., \"passage\": ...}}") from exc
+        if not isinstance(item, dict) or "query" not in item or "passage" not in item:
+            raise ValueError(f"stdin line {n} must be a JSON object with keys 'query' and 'passage'")
+        pairs.append((item["query"], item["passage"]))
+    if not pairs:
+        raise ValueError("no input: pass a query and passages as arguments, or JSON lines on stdin")
+    return pairs
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    from .reranker import sigmoid
+
+    if args.query is not None and not args.passages:
+        raise ValueError("a query needs at least one passage: rerankkit score QUERY PASSAGE [PASSAGE ...]")
+    pairs = [(args.query, p) for p in args.passages] if args.query is not None else _read_stdin_pairs()
+    rr = _load(args)
+    logits = rr.score(pairs, show_progress=False)
+    scores = sigmoid(logits)
+    if args.json:
+        for (query, passage), logit, score in zip(pairs, logits.tolist(), scores.tolist()):
+            print(json.dumps({"query": query, "passage": passage, "logit": logit, "score": score,
+                              "random_weights": rr.info.random_weights}, ensure_ascii=False))
+        return 0
+    if rr.info.random_weights:
+        print("NOTE: random weights: these scores mean nothing.")
+    print(f"{'logit':>9}  {'score':>6}  passage")
+    for (_, passage), logit, score in zip(pairs, logits.tolist(), scores.tolist()):
+        print(f"{logit:+9.4f}  {score:.4f}  {passage}")
+    return 0
+
+
+def _cmd_download(args: argparse.Namespace) -> int:
+    from .loading import fetch_model, resolve_model_id
+
+    spec = resolve_model_id(args.model)
+    if spec == "tiny-random":
+        from .testing import tiny_random_path
+
+        print(f"tiny-random is built locally: {tiny_random_path()}")
+        return 0
+    folder = fetch_model(spec, cache_dir=args.cache_dir)
+    print(f"{spec} is ready at {folder}")
+    return 0
+
+
+def _add_model_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", default=None, help="hub id, folder or tiny-random (default: $RERANKKIT_MODEL or BAAI/bge-reranker-v2-m3)")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
+    parser.add_argument("--dtype", default="auto", help="auto, fp32, fp16 or bf16 (default: auto)")
+    parser.add_argument("--max-length", type=int, default=None, help="tokens per pair (default: 512)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (subcommands register themselves here)."""
+    parser = argparse.ArgumentParser(prog="rerankkit", description="Load, score and explain cross-encoder rerankers.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    check = sub.add_parser("check", help="load a model and run the classic first check (France and China)")
+    _add_model_args(check)
+    check.set_defaults(func=_cmd_check)
+
+    score = sub.add_parser("score", help="score a query against passages (arguments, or JSON lines on stdin)")
+    _add_model_args(score)
+    score.add_argument("query", nargs="?", help="the query (omit to read JSON lines from stdin)")
+    score.add_argument("passages", nargs="*", help="passages to score")
+    score.add_argument("--json", action="store_true", help="print one JSON object per pair")
+    score.set_defaults(func=_cmd_score)
+
+    download = sub.add_parser("download", help="fetch a model into the Hugging Face cache for offline use")
+    download.add_argument("--model", default=None, help="hub id (default: $RERANKKIT_MODEL or BAAI/bge-reranker-v2-m3)")
+    download.add_argument("--cache-dir", default=None, help="Hugging Face hub cache folder (default: the standard one)")
+    download.set_defaults(func=_cmd_download)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0 on success, 1 on a handled error)."""
+    args = build_parser().parse_args(argv)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            return args.func(args)
+    except ModelUnavailableError as exc:
+        print(f"error: model unavailable: {exc}", file=sys.stderr)
+        return 1
+    except (ValueError, TypeError, ImportError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,392 @@
+"""From a model spec to a ready :class:`~rerankkit.reranker.Reranker`.
+
+A spec is a Hugging Face hub id, a local folder, or a built-in spec (``tiny-random``).
+This module finds the files (cache first, download only when allowed), picks the device
+and dtype, builds the matching FlagEmbedding class and reports what it did.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+import warnings
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from .errors import ModelUnavailableError
+from .models import DEFAULT_MODEL, KnownModel, ModelKind, lookup
+from .testing import TINY_RANDOM, read_marker, tiny_random_path
+
+if TYPE_CHECKING:
+    import torch
+
+    from .reranker import Reranker
+
+__all__ = ["ModelInfo", "load", "resolve_model_id", "fetch_model", "choose_device", "choose_dtype", "DTypeName"]
+
+DTypeName = Literal["fp32", "fp16", "bf16"]
+_DTYPE_ALIASES: dict[str, DTypeName] = {
+    "fp32": "fp32", "float32": "fp32", "float": "fp32",
+    "fp16": "fp16", "float16": "fp16", "half": "fp16",
+    "bf16": "bf16", "bfloat16": "bf16",
+}
+DEFAULT_MAX_LENGTH = 512
+MIN_MAX_LENGTH = 16
+# Files a reranker needs; skips duplicate weight formats (ONNX, .bin next to .safetensors).
+_ALLOW_PATTERNS = ["*.json", "*.safetensors", "*.model", "*.txt", "*.py", "tokenizer*"]
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What was loaded, where it runs and what it costs.
+
+    Attributes:
+        model_id: The spec as given (hub id, folder or ``tiny-random``).
+        path: Folder the files were read from.
+        kind: ``encoder``, ``llm`` or ``layerwise``.
+        flag_class: FlagEmbedding class that runs the model.
+        device: Torch device string, e.g. ``cpu`` or ``cuda:0``.
+        dtype: ``fp32``, ``fp16`` or ``bf16``.
+        max_length: Tokens per pair kept when scoring (longer pairs are cut).
+        model_max_length: Most tokens per pair the model accepts.
+        n_parameters: Parameter count.
+        load_seconds: Wall time of :func:`load`.
+        random_weights: True for built test models whose scores mean nothing.
+    """
+
+    model_id: str
+    path: str
+    kind: ModelKind
+    flag_class: str
+    device: str
+    dtype: str
+    max_length: int
+    model_max_length: int
+    n_parameters: int
+    load_seconds: float
+    random_weights: bool
+
+    @property
+    def label(self) -> str:
+        """Short name for headers, with a warning when the weights are random."""
+        return f"{self.model_id} (random weights: scores mean nothing)" if self.random_weights else self.model_id
+
+    def as_dict(self) -> dict:
+        """The fields as a plain dict (for JSON output)."""
+        return asdict(self)
+
+    def __str__(self) -> str:
+        rows = [
+            ("model", self.label),
+            ("path", self.path),
+            ("kind", f"{self.kind} ({self.flag_class})"),
+            ("device", self.device),
+            ("dtype", self.dtype),
+            ("max_length", f"{self.max_length} (model limit {self.model_max_length})"),
+            ("parameters", _count(self.n_parameters)),
+            ("load time", f"{self.load_seconds:.2f} s"),
+        ]
+        return "\n".join(f"{key:>11}: {value}" for key, value in rows)
+
+
+def _count(n: int) -> str:
+    return f"{n / 1e6:.1f}M" if n >= 1e6 else f"{n / 1e3:.1f}k"
+
+
+def resolve_model_id(model: str | os.PathLike | None) -> str:
+    """Return the spec to load: ``model``, else ``$RERANKKIT_MODEL``, else the default model.
+
+    Example:
+        >>> resolve_model_id("tiny-random")
+        'tiny-random'
+    """
+    if model is None:
+        model = os.environ.get("RERANKKIT_MODEL") or DEFAULT_MODEL
+    if not isinstance(model, (str, os.PathLike)):
+        raise TypeError(f"model must be a hub id, a folder path or 'tiny-random', got {type(model).__name__}")
+    spec = os.fspath(model).strip()
+    if not spec:
+        raise ValueError("model is empty: pass a hub id such as 'BAAI/bge-reranker-v2-m3', a folder, or 'tiny-random'")
+    return spec
+
+
+def _offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _remedies(hub_id: str) -> str:
+    return (
+        "Remedies: run `rerankkit download --model "
+        f"{hub_id}` on a machine with network access (it fills the Hugging Face cache); "
+        "or pass a local folder, e.g. rerankkit.load('/path/to/model'); "
+        "or set RERANKKIT_MODEL=tiny-random to explore offline with random weights."
+    )
+
+
+def _complete(folder: Path) -> bool:
+    has_weights = any(folder.glob("*.safetensors")) or any(folder.glob("*.bin"))
+    return (folder / "config.json").is_file() and has_weights
+
+
+def fetch_model(hub_id: str, *, cache_dir: str | os.PathLike | None = None, download: bool = True) -> Path:
+    """Return the local folder of a hub model, from the cache or by downloading it once.
+
+    Downloads show a progress bar. Offline (``HF_HUB_OFFLINE=1``, ``download=False`` or no
+    network) a model missing from the cache raises :class:`ModelUnavailableError` at once.
+
+    Args:
+        hub_id: Repository id, e.g. ``BAAI/bge-reranker-v2-m3``.
+        cache_dir: Hugging Face hub cache to use (default: the standard one).
+        download: Allow downloading when the cache lacks the model.
+    """
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import (
+        GatedRepoError,
+        HfHubHTTPError,
+        LocalEntryNotFoundError,
+        RepositoryNotFoundError,
+    )
+
+    cache = os.fspath(cache_dir) if cache_dir is not None else None
+    with contextlib.suppress(LocalEntryNotFoundError, FileNotFoundError, OSError):
+        folder = Path(snapshot_download(hub_id, cache_dir=cache, local_files_only=True, allow_patterns=_ALLOW_PATTERNS))
+        if _complete(folder):
+            return folder
+    if not download or _offline():
+        why = "HF_HUB_OFFLINE is set" if _offline() else "downloading was not allowed"
+        raise ModelUnavailableError(
+            f"{hub_id} is not in the Hugging Face cache and {why}. {_remedies(hub_id)}"
+        )
+    try:
+        folder = Path(snapshot_download(hub_id, cache_dir=cache, allow_patterns=_ALLOW_PATTERNS, etag_timeout=10))
+    except (RepositoryNotFoundError, GatedRepoError) as exc:
+        raise ModelUnavailableError(
+            f"{hub_id} was not found on the Hugging Face Hub (or it is private or gated: log in with `hf auth login`). "
+            "Check the spelling, or pass a local folder."
+        ) from exc
+    except (LocalEntryNotFoundError, HfHubHTTPError, OSError) as exc:
+        raise ModelUnavailableError(
+            f"{hub_id} could not be downloaded ({type(exc).__name__}: {str(exc).splitlines()[0]}). {_remedies(hub_id)}"
+        ) from exc
+    if not _complete(folder):
+        raise ModelUnavailableError(f"{hub_id} downloaded to {folder}, but it has no config.json or weights.")
+    return folder
+
+
+def choose_device(device: str = "auto") -> str:
+    """Resolve ``"auto"`` to CUDA, then Apple MPS, then CPU, and check an explicit device exists.
+
+    Example:
+        >>> choose_device("cpu")
+        'cpu'
+    """
+    import torch
+
+    if not isinstance(device, str) or not device.strip():
+        raise TypeError(f"device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps', got {device!r}")
+    device = device.strip().lower()
+    if device == "auto":
+        if torch.cuda.is_available():
+            return "cuda:0"
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return "mps"
+        return "cpu"
+    if device == "cpu":
+        return "cpu"
+    if device.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f"device={device!r} was asked for, but torch {torch.__version__} sees no CUDA GPU. "
+                "Use device='auto' or device='cpu'."
+            )
+        index = int(device.split(":", 1)[1]) if ":" in device else 0
+        if index >= torch.cuda.device_count():
+            raise ValueError(f"device={device!r}: only {torch.cuda.device_count()} CUDA device(s) are visible")
+        return f"cuda:{index}"
+    if device == "mps":
+        if not (getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()):
+            raise ValueError("device='mps' was asked for, but Apple MPS is not available. Use device='auto'.")
+        return "mps"
+    raise ValueError(f"unknown device {device!r}: use 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'")
+
+
+def choose_dtype(dtype: str | torch.dtype = "auto", device: str = "cpu") -> DTypeName:
+    """Resolve ``"auto"`` (fp16 on CUDA, fp32 elsewhere); fp16 on CPU warns once and gives fp32.
+
+    Example:
+        >>> choose_dtype("auto", "cpu")
+        'fp32'
+    """
+    import torch
+
+    if isinstance(dtype, torch.dtype):
+        dtype = {torch.float32: "fp32", torch.float16: "fp16", torch.bfloat16: "bf16"}.get(dtype, str(dtype))
+    if not isinstance(dtype, str):
+        raise TypeError(f"dtype must be 'auto', 'fp32', 'fp16' or 'bf16', got {dtype!r}")
+    name = dtype.strip().lower()
+    if name == "auto":
+        return "fp16" if device.startswith("cuda") else "fp32"
+    if name not in _DTYPE_ALIASES:
+        raise ValueError(f"unknown dtype {dtype!r}: use 'auto', 'fp32', 'fp16' or 'bf16'")
+    resolved = _DTYPE_ALIASES[name]
+    if resolved == "fp16" and device == "cpu":
+        warnings.warn(
+            "dtype='fp16' is not supported on CPU by FlagEmbedding (it forces fp32); using fp32. "
+            "On CPU try dtype='bf16', or use a GPU for fp16.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return "fp32"
+    return resolved
+
+
+def torch_dtype(name: str) -> torch.dtype:
+    """The torch dtype for a dtype name (``fp32``, ``fp16`` or ``bf16``)."""
+    import torch
+
+    return {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[name]
+
+
+def model_limit(config, known: KnownModel | None) -> int:
+    """Most tokens per pair the model accepts, from its config and the catalogue."""
+    positions = getattr(config, "max_position_embeddings", None) or 512
+    if getattr(config, "model_type", "") in {"xlm-roberta", "roberta", "camembert"}:
+        # These models number positions from pad_token_id + 1.
+        positions -= (getattr(config, "pad_token_id", 1) or 0) + 1
+    return min(positions, known.max_tokens) if known else positions
+
+
+def check_max_length(max_length: int | None, limit: int, model_id: str) -> int:
+    """Validate ``max_length`` against the model's limit; ``None`` gives min(512, limit)."""
+    if max_length is None:
+        return min(DEFAULT_MAX_LENGTH, limit)
+    if isinstance(max_length, bool) or not isinstance(max_length, int):
+        raise TypeError(f"max_length must be an int, got {type(max_length).__name__}")
+    if max_length < MIN_MAX_LENGTH:
+        raise ValueError(f"max_length={max_length} is too small: use at least {MIN_MAX_LENGTH} tokens")
+    if max_length > limit:
+        raise ValueError(
+            f"max_length={max_length} exceeds the limit of {model_id}: {limit} tokens per pair. "
+            f"Use max_length <= {limit}, or split long passages with rerankkit.textprep.chunk."
+        )
+    return max_length
+
+
+def _flag_class(name: str):
+    import FlagEmbedding
+
+    return getattr(FlagEmbedding, name)
+
+
+@contextlib.contextmanager
+def quiet_transformers():
+    """Hide transformers' per-tensor progress bar and its info and warning logs for a block."""
+    from transformers.utils import logging as hf_logging
+
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    level = hf_logging.get_verbosity()
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(level)
+        if was_enabled:
+            hf_logging.enable_progress_bar()
+
+
+def load(
+    model: str | os.PathLike | None = None,
+    *,
+    device: str | list[str] = "auto",
+    dtype: str | torch.dtype = "auto",
+    max_length: int | None = None,
+    batch_size: int = 32,
+    cache_dir: str | os.PathLike | None = None,
+) -> Reranker:
+    """Load a reranker, ready to score.
+
+    Args:
+        model: Hub id (default ``$RERANKKIT_MODEL`` or ``BAAI/bge-reranker-v2-m3``), a local
+            folder, or ``"tiny-random"`` (a tiny random-weight model built offline).
+        device: ``"auto"`` (CUDA, then MPS, then CPU), a device string, or a list of several
+            devices to start FlagEmbedding's multi-process pool on purpose.
+        dtype: ``"auto"`` (fp16 on CUDA, fp32 elsewhere), ``"fp32"``, ``"fp16"`` or ``"bf16"``.
+        max_length: Tokens per pair kept when scoring; default 512 (or the model's limit if lower).
+        batch_size: Pairs per forward pass.
+        cache_dir: Hugging Face hub cache folder (default: the standard one).
+
+    Returns:
+        A :class:`~rerankkit.reranker.Reranker`.
+
+    Raises:
+        ModelUnavailableError: The model is not on disk and cannot be downloaded now.
+        ValueError: A device, dtype or max_length the model or machine cannot take.
+
+    Example:
+        >>> import rerankkit
+        >>> rr = rerankkit.load("tiny-random")
+        >>> rr.info.random_weights, rr.info.device
+        (True, 'cpu')
+    """
+    from .reranker import Reranker
+
+    started = time.perf_counter()
+    spec = resolve_model_id(model)
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    devices = [choose_device(d) for d in device] if isinstance(device, (list, tuple)) else [choose_device(device)]
+    if not devices:
+        raise ValueError("device is an empty list: pass 'auto' or at least one device")
+    resolved_dtype = choose_dtype(dtype, devices[0])
+
+    if spec == TINY_RANDOM:
+        path = tiny_random_path()
+    elif Path(spec).expanduser().is_dir():
+        path = Path(spec).expanduser().resolve()
+        if not (path / "config.json").is_file():
+            raise ValueError(f"{path} is a folder but has no config.json: point model at a saved model folder")
+    elif spec.startswith((".", "/", "~")) or spec.count("/") > 1:
+        raise ValueError(f"model folder {spec!r} does not exist (hub ids look like 'org/name')")
+    else:
+        path = fetch_model(spec, cache_dir=cache_dir)
+
+    import torch
+    from transformers import AutoConfig
+
+    config = AutoConfig.from_pretrained(path)
+    known = lookup(spec)
+    kind: ModelKind = known.kind if known else "encoder"
+    flag_class = known.flag_class if known else "FlagReranker"
+    limit = model_limit(config, known)
+    max_length = check_max_length(max_length, limit, spec)
+
+    with quiet_transformers():
+        flag = _flag_class(flag_class)(
+            os.fspath(path),
+            use_fp16=resolved_dtype == "fp16",
+            devices=devices,
+            max_length=max_length,
+            batch_size=batch_size,
+            normalize=False,
+            cache_dir=os.fspath(cache_dir) if cache_dir is not None else None,
+        )
+    flag.model.eval()
+    flag.model.to(device=devices[0], dtype=torch_dtype(resolved_dtype))
+    n_parameters = sum(p.numel() for p in flag.model.parameters())
+    info = ModelInfo(
+        model_id=spec,
+        path=os.fspath(path),
+        kind=kind,
+        flag_class=flag_class,
+        device=devices[0] if len(devices) == 1 else ",".join(devices),
+        dtype=resolved_dtype,
+        max_length=max_length,
+        model_max_length=limit,
+        n_parameters=n_parameters,
+        load_seconds=time.perf_counter() - started,
+        random_weights=bool(read_marker(path).get("random_weights", False)),
+    )
+    return Reranker(flag, info, batch_size=batch_size)

@@ -1,0 +1,220 @@
+"""Tiny offline models with the real architecture, for tests, CI and offline demos.
+
+``tiny-random`` is an ``XLMRobertaForSequenceClassification`` with one label (the
+architecture of bge-reranker-v2-m3, shrunk) and a small SentencePiece-style Unigram
+tokenizer built here from a multilingual corpus (Latin, CJK, Cyrillic, Arabic and
+Devanagari scripts). It is built deterministically, offline, in seconds, into a cache
+folder on first use. Its weights are random: its scores exercise every code path and
+mean nothing.
+
+Example:
+    >>> from rerankkit.testing import tiny_random_path
+    >>> (tiny_random_path() / "config.json").exists()
+    True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+__all__ = [
+    "TINY_RANDOM",
+    "MARKER_FILE",
+    "cache_root",
+    "tiny_random_path",
+    "build_tiny_random",
+    "read_marker",
+]
+
+TINY_RANDOM = "tiny-random"
+MARKER_FILE = "rerankkit.json"
+_SPECIAL_TOKENS = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
+
+# Hand-written sentences so the tokenizer sees every script the notebooks use,
+# even before any case data is installed.
+_BASE_CORPUS = """
+What is the capital of France? Paris is the capital city of France. It is located in the northern part of the country.
+Berlin is the capital of Germany. It is the largest city in Germany by population.
+The Eiffel Tower is located in Paris, France. what is panda? hi
+The giant panda (Ailuropoda melanoleuca), sometimes called a panda bear or simply panda, is a bear species endemic to China.
+How to improve the generalization of deep learning models? Dropout, batch normalization and data augmentation reduce overfitting.
+What is the basic principle of quantum computing? Superposition and entanglement let qubits represent many states at once.
+中国的首都是哪里？北京是中华人民共和国的首都。上海是中国最大的经济中心城市。东京是日本的首都。
+如何提高深度学习模型的泛化能力？量子计算的基本原理是什么？法国的首都是哪里？巴黎是法国的首都。
+日本の首都はどこですか。東京は日本の首都です。水は海面で摂氏百度で沸騰します。
+한국의 수도는 어디입니까? 서울은 대한민국의 수도입니다. 물은 해수면에서 섭씨 100도에서 끓습니다.
+Какая столица России? Москва — столица России. Вода кипит при температуре сто градусов Цельсия.
+ما هي عاصمة فرنسا؟ باريس هي عاصمة فرنسا. يغلي الماء عند مئة درجة مئوية عند مستوى سطح البحر.
+फ्रांस की राजधानी क्या है? पेरिस फ्रांस की राजधानी है। पानी समुद्र तल पर सौ डिग्री सेल्सियस पर उबलता है।
+¿Cuál es la capital de Francia? París es la capital de Francia. El agua hierve a cien grados.
+Was ist die Hauptstadt von Frankreich? Paris ist die Hauptstadt Frankreichs. Wasser kocht bei hundert Grad.
+Quelle est la capitale de la France ? Paris est la capitale de la France. L'eau bout à cent degrés.
+Qual é a capital da França? Paris é a capital da França. Qual è la capitale della Francia?
+query passage The quick brown fox jumps over the lazy dog. 0123456789 % $ € ¥ @ # & * ( ) [ ] { } < > / \\ | + - = _ ~ ' " ` ^ ! ? , . ; :
+"""
+
+
+def cache_root() -> Path:
+    """Folder where rerankkit keeps models it builds (``RERANKKIT_CACHE``, else ``~/.cache/rerankkit``)."""
+    env = os.environ.get("RERANKKIT_CACHE")
+    if env:
+        return Path(env).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "rerankkit"
+
+
+def _corpus() -> list[str]:
+    """Training sentences: the built-in corpus plus every text in the packaged case sets."""
+    lines = [line for line in _BASE_CORPUS.strip().splitlines() if line.strip()]
+    data_dir = Path(__file__).parent / "cases" / "data"
+    for path in sorted(data_dir.glob("*.json")):
+        lines.extend(_strings_in(json.loads(path.read_text(encoding="utf-8"))))
+    return lines
+
+
+def _strings_in(obj: object) -> list[str]:
+    if isinstance(obj, str):
+        return [obj] if len(obj) > 1 else []
+    if isinstance(obj, dict):
+        return [s for value in obj.values() for s in _strings_in(value)]
+    if isinstance(obj, list):
+        return [s for value in obj for s in _strings_in(value)]
+    return []
+
+
+def _fingerprint(corpus: list[str]) -> str:
+    import inspect
+
+    # The builder's own source is part of the key: any change to the recipe rebuilds.
+    digest = hashlib.sha256(inspect.getsource(build_tiny_random).encode())
+    for line in corpus:
+        digest.update(line.encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()[:12]
+
+
+def _unigram_pieces(corpus: list[str], size: int) -> list[tuple[str, float]]:
+    """A SentencePiece-style Unigram vocabulary: pieces with log-probability scores.
+
+    Counted in plain Python rather than trained with ``tokenizers``' multi-threaded
+    UnigramTrainer, whose output varies from run to run. Every character seen is a piece
+    (so nothing in the corpus becomes <unk>); then the substrings of up to 6 characters
+    (words carry SentencePiece's leading "▁") that cover the most text. Han and kana runs
+    have no spaces, so they split into frequent substrings such as 首都, not one token per run.
+    """
+    counts: Counter[str] = Counter()
+    for line in corpus:
+        for word in line.split():
+            word = "▁" + word
+            for i in range(len(word)):
+                for j in range(i + 1, min(len(word), i + 6) + 1):
+                    counts[word[i:j]] += 1
+    total = sum(counts.values())
+    chars = sorted(piece for piece in counts if len(piece) == 1)
+    longer = sorted(
+        (piece for piece, n in counts.items() if len(piece) > 1 and n >= 2),
+        key=lambda piece: (-counts[piece] * len(piece), piece),
+    )[: max(0, size - len(chars))]
+    return [(piece, round(math.log(counts[piece] / total), 4)) for piece in chars + longer]
+
+
+def tiny_random_path() -> Path:
+    """Return the folder of the ``tiny-random`` model, building it on first use.
+
+    The folder name carries a fingerprint of the recipe and its training corpus, so a
+    changed recipe never reuses a stale build.
+    """
+    corpus = _corpus()
+    target = cache_root() / f"tiny-random-{_fingerprint(corpus)}"
+    if not (target / MARKER_FILE).exists():
+        build_tiny_random(target, corpus=corpus)
+    return target
+
+
+def build_tiny_random(target: Path, *, corpus: list[str] | None = None, vocab_size: int = 3000) -> Path:
+    """Build the tiny model and tokenizer into ``target`` (atomically) and return it.
+
+    Args:
+        target: Folder to create. An existing complete build is replaced.
+        corpus: Training sentences for the tokenizer; defaults to the built-in corpus.
+        vocab_size: Tokenizer vocabulary size before special tokens.
+    """
+    import torch
+    from transformers import XLMRobertaConfig, XLMRobertaForSequenceClassification, XLMRobertaTokenizer
+
+    corpus = corpus if corpus is not None else _corpus()
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
+    try:
+        vocab = [(piece, 0.0) for piece in _SPECIAL_TOKENS] + _unigram_pieces(corpus, vocab_size)
+        tokenizer = XLMRobertaTokenizer(vocab=vocab, model_max_length=512)
+        from .loading import quiet_transformers
+
+        with quiet_transformers():
+            tokenizer.save_pretrained(workdir)
+
+        torch.manual_seed(0)
+        config = XLMRobertaConfig(
+            vocab_size=len(vocab),
+            hidden_size=32,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            intermediate_size=64,
+            max_position_embeddings=514,  # 512 usable: XLM-R offsets positions by pad_token_id + 1
+            type_vocab_size=1,
+            num_labels=1,
+            pad_token_id=tokenizer.pad_token_id,
+            bos_token_id=tokenizer.bos_token_id,
+            eos_token_id=tokenizer.eos_token_id,
+            hidden_dropout_prob=0.1,
+            attention_probs_dropout_prob=0.1,
+            # The usual 0.02 makes every pair score alike; a wider init spreads the
+            # logits over roughly [-5, 5] so cards, thresholds and plots show both colours.
+            initializer_range=0.3,
+        )
+        config.architectures = ["XLMRobertaForSequenceClassification"]
+        model = XLMRobertaForSequenceClassification(config)
+        with torch.no_grad():
+            model.classifier.out_proj.weight.mul_(4.0)
+            model.classifier.out_proj.bias.zero_()
+        with quiet_transformers():
+            model.save_pretrained(workdir, safe_serialization=True)
+        (workdir / MARKER_FILE).write_text(
+            json.dumps(
+                {
+                    "random_weights": True,
+                    "purpose": "tiny-random: real architecture, random weights; scores mean nothing",
+                },
+                indent=2,
+            )
+        )
+        if target.exists():
+            shutil.rmtree(target)
+        try:
+            workdir.rename(target)
+        except OSError:
+            # Another process finished the same build first: keep theirs.
+            if not (target / MARKER_FILE).exists():
+                raise
+    finally:
+        if workdir.exists():
+            shutil.rmtree(workdir, ignore_errors=True)
+    return target
+
+
+def read_marker(path: str | Path) -> dict:
+    """Return the rerankkit marker of a model folder (``{}`` for ordinary models)."""
+    marker = Path(path) / MARKER_FILE
+    if marker.is_file():
+        try:
+            return json.loads(marker.read_text())
+        except (OSError, ValueError):
+            return {}
+    return {}

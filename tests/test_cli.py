@@ -1,0 +1,75 @@
+"""The command line: check, score and download."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from rerankkit.cli import CHECK_EXAMPLES, main
+
+
+def test_check_on_tiny_random(capsys, tiny):
+    assert main(["check", "--model", "tiny-random", "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert "device: cpu" in out and "dtype: fp32" in out and "load time:" in out
+    assert "random weights" in out
+    assert out.count("Top-1 result:") == 2
+    assert "What is the capital of France?" in out and "中国的首都是哪里?" in out
+    assert "Scores (raw logits, input order)" in out and "Scores (sigmoid, input order)" in out
+    # The Top-1 line names the passage that really scored best.
+    for query, passages in CHECK_EXAMPLES:
+        best = tiny.rerank(query, passages)[0].text
+        assert f"Top-1 result: {best}" in out
+
+
+def test_score_arguments(capsys):
+    assert main(["score", "--model", "tiny-random", "what is panda?", "hi", "The giant panda is a bear."]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith("NOTE: random weights")
+    assert len(lines) == 4 and lines[-1].endswith("The giant panda is a bear.")
+
+
+def test_score_json_lines_on_stdin(capsys, monkeypatch, tiny):
+    pairs = [{"query": "q1", "passage": "alpha"}, {"query": "q2", "passage": "beta"}]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n".join(json.dumps(p) for p in pairs) + "\n\n"))
+    assert main(["score", "--model", "tiny-random", "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["passage"] for r in rows] == ["alpha", "beta"]
+    assert rows[0]["logit"] == pytest.approx(tiny.score("q1", "alpha"), abs=1e-5)
+    assert 0 < rows[1]["score"] < 1 and rows[1]["random_weights"] is True
+
+
+def test_score_bad_stdin_is_a_clear_error(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO('{"query": "q"}\n'))
+    assert main(["score", "--model", "tiny-random"]) == 1
+    assert "stdin line 1 must be a JSON object with keys 'query' and 'passage'" in capsys.readouterr().err
+
+
+def test_score_query_without_passages(capsys):
+    assert main(["score", "--model", "tiny-random", "lonely query"]) == 1
+    assert "needs at least one passage" in capsys.readouterr().err
+
+
+def test_check_with_impossible_max_length_exits_nonzero(capsys):
+    assert main(["check", "--model", "tiny-random", "--max-length", "100000"]) == 1
+    assert "exceeds the limit" in capsys.readouterr().err
+
+
+def test_download_offline_names_the_remedy(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert main(["download", "--model", "BAAI/bge-reranker-v2-m3", "--cache-dir", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "not in the Hugging Face cache" in err and "HF_HUB_OFFLINE" in err
+
+
+def test_console_script_entry_point():
+    env = {**os.environ, "RERANKKIT_MODEL": "tiny-random"}
+    out = subprocess.run([sys.executable, "-m", "rerankkit.cli", "score", "q", "p", "--json"],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["passage"] == "p"
