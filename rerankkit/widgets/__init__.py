@@ -1,0 +1,6 @@
+"""ipywidgets apps for the notebooks. Each app only wires inputs to library functions and
+renders results into observable state, so pytest can click it without a browser."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
