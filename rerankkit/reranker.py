@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, overload
 
@@ -77,8 +77,10 @@ def _check_text(value: object, name: str) -> str:
 
 
 def _check_passages(passages: object, name: str = "passages") -> list[str]:
-    if isinstance(passages, (str, bytes)) or not isinstance(passages, Sequence):
+    # Any iterable of strings (list, tuple, numpy array, pandas Series); not a lone string or a dict.
+    if isinstance(passages, (str, bytes, Mapping)) or not isinstance(passages, Iterable):
         raise TypeError(f"{name} must be a list of str, got {_describe(passages)}")
+    passages = list(passages)
     if len(passages) == 0:
         raise ValueError(f"{name} is empty: pass at least one passage")
     return [_check_text(p, f"{name}[{i}]") for i, p in enumerate(passages)]

@@ -86,6 +86,17 @@ def test_return_types(tiny):
     np.testing.assert_allclose(tiny.score([(QUERY, p) for p in PASSAGES]), many, atol=1e-6)
 
 
+def test_passages_may_be_any_iterable_of_str(tiny):
+    import pandas as pd
+
+    reference = tiny.score(QUERY, PASSAGES)
+    np.testing.assert_allclose(tiny.score(QUERY, np.array(PASSAGES)), reference, atol=1e-6)
+    np.testing.assert_allclose(tiny.score(QUERY, pd.Series(PASSAGES)), reference, atol=1e-6)
+    np.testing.assert_allclose(tiny.score(QUERY, (p for p in PASSAGES)), reference, atol=1e-6)
+    with pytest.raises(TypeError, match="passages must be a list of str, got dict"):
+        tiny.score(QUERY, {"a": "b"})
+
+
 def test_normalize_is_sigmoid_of_logits(tiny):
     logits = tiny.score(QUERY, PASSAGES)
     probs = tiny.score(QUERY, PASSAGES, normalize=True)
