@@ -1,5 +1,8 @@
 """Explaining a reranker score: word attributions, what-if probes and an attention view.
 
+``rerankkit.explain(rr, query, passage)`` calls :func:`explain`; ``rerankkit.explain.probes``
+runs the what-if probes; ``rerankkit.explain.attention`` holds the optional bertviz view.
+
 Example:
     >>> import rerankkit
     >>> rr = rerankkit.load("tiny-random")
@@ -10,6 +13,9 @@ Example:
 
 from __future__ import annotations
 
+import sys
+import types
+
 from .attributions import (
     ConvergenceWarning,
     Explanation,
@@ -18,6 +24,7 @@ from .attributions import (
     estimate_seconds,
     explain,
 )
+from .probes import Probe, ProbeTable, probes
 
 __all__ = [
     "explain",
@@ -26,4 +33,18 @@ __all__ = [
     "ConvergenceWarning",
     "SlowExplanationWarning",
     "estimate_seconds",
+    "probes",
+    "ProbeTable",
+    "Probe",
 ]
+
+
+class _CallableModule(types.ModuleType):
+    """Lets ``rerankkit.explain(rr, query, passage)`` call :func:`explain` while
+    ``rerankkit.explain.probes`` and friends stay reachable as module attributes."""
+
+    def __call__(self, *args, **kwargs) -> Explanation:
+        return explain(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
