@@ -341,7 +341,7 @@ def score_chunked(
         >>> import rerankkit
         >>> rr = rerankkit.load("tiny-random")
         >>> result = score_chunked(rr, "panda?", "word " * 100 + "The panda is a bear.", max_length=32, overlap=4)
-        >>> len(result.chunks) > 1, result.score == result.logits.max()
+        >>> len(result.chunks) > 1, result.score == float(result.logits.max())
         (True, True)
     """
     query, document = _check_text(query, "query"), _check_text(document, "document")
