@@ -216,7 +216,7 @@ def chunk(text: str, tokenizer, *, window: int, overlap: int = 32) -> list[Chunk
         begin = min(stop, next(s for s in word_starts if s > begin and s >= stop - overlap))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: compare fields, not objects
 class ChunkedScore:
     """A long document scored chunk by chunk.
 

@@ -43,8 +43,8 @@ class _CallableModule(types.ModuleType):
     """Lets ``rerankkit.explain(rr, query, passage)`` call :func:`explain` while
     ``rerankkit.explain.probes`` and friends stay reachable as module attributes."""
 
-    def __call__(self, *args, **kwargs) -> Explanation:
-        return explain(*args, **kwargs)
+    # A static method, so warnings raised inside explain() point at the caller's line.
+    __call__ = staticmethod(explain)
 
 
 sys.modules[__name__].__class__ = _CallableModule

@@ -90,7 +90,7 @@ class WordAttribution:
     score_without: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: compare fields, not objects
 class Explanation:
     """Why one pair scored as it did: words with attributions in raw-logit units.
 
@@ -112,6 +112,7 @@ class Explanation:
         baseline_token: Token that replaced every non-special token in the baseline.
         passage_cut_at: Character offset where max_length cut the passage (None when it fit).
         seconds: Wall time of the attribution run.
+        seconds_per_forward: Measured time of one forward pass of the pair (the cost estimate's basis).
         model_label: Model name, flagged when its weights are random.
         random_weights: The model's weights are random: the explanation shows the method, not meaning.
     """
@@ -130,6 +131,7 @@ class Explanation:
     baseline_token: str | None = None
     passage_cut_at: int | None = None
     seconds: float = 0.0
+    seconds_per_forward: float = 0.0
     model_label: str = ""
     random_weights: bool = False
 
@@ -207,7 +209,8 @@ def estimate_seconds(method: str, *, seconds_per_forward: float, n_steps: int = 
     """Rough wall time of an explanation from the measured time of one forward pass of the pair.
 
     Integrated gradients runs ``n_steps`` forward and backward passes (about three forwards each);
-    occlusion runs one forward per word. Batching makes both somewhat cheaper on a GPU.
+    occlusion runs one forward per word. Both run batched, which is cheaper than that many single
+    passes, so the estimate is on the high side (``benchmarks/explain_cost.py`` measures both).
 
     Example:
         >>> estimate_seconds("integrated_gradients", seconds_per_forward=0.5, n_steps=50)
@@ -455,6 +458,7 @@ def explain(
         baseline_token=baseline_token if method == "integrated_gradients" else None,
         passage_cut_at=pair.passage_cut_at,
         seconds=seconds,
+        seconds_per_forward=per_forward,
         model_label=reranker.info.label,
         random_weights=reranker.info.random_weights,
     )
@@ -480,7 +484,8 @@ def _announce(method: str, estimate: float, per_forward: float, n_steps: int, n_
     message = (
         f"Explaining with {method} is estimated to take about {estimate:.0f} s "
         f"(one forward pass of this {n_tokens}-token pair took {per_forward:.2f} s on {device}; "
-        + (f"{n_steps} steps x forward and backward)." if method == "integrated_gradients" else f"{n_words} words).")
+        + (f"{n_steps} steps x forward and backward" if method == "integrated_gradients" else f"{n_words} words")
+        + "; batching usually makes it faster)."
     )
     if method == "integrated_gradients" and device == "cpu":
         occl = estimate_seconds("occlusion", seconds_per_forward=per_forward, n_words=n_words)
