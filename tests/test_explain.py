@@ -15,6 +15,11 @@ from rerankkit.explain import ConvergenceWarning, SlowExplanationWarning, explai
 from rerankkit.explain.words import group_words
 from rerankkit.testing import bag_of_words_reranker
 
+# Cost notes and the deliberate non-convergence below are asserted where they matter.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::rerankkit.explain.SlowExplanationWarning", "ignore::rerankkit.explain.ConvergenceWarning"
+)
+
 QUERY = "What is the capital of France?"
 PASSAGE = "Paris is the capital city of France. 北京是中华人民共和国的首都。"
 # Single-piece words of the tiny-random tokenizer, so each word's weight is exact.
