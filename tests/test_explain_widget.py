@@ -61,3 +61,14 @@ def test_bag_of_words_values_reach_the_page():
 def test_bad_pair_list_is_refused(tiny):
     with pytest.raises(ValueError, match=r"pairs\[0\]"):
         ExplainExplorer(tiny, pairs=[("q", "p")])
+
+
+def test_pairs_can_come_from_a_case_set(tiny):
+    from types import SimpleNamespace as NS
+
+    case = NS(id="kt-1", query="capital of France?",
+              passages=[NS(id="a", text="Paris is the capital."), NS(id="b", text="Berlin is in Germany.")])
+    app = ExplainExplorer(tiny, pairs=[case])
+    assert list(app.pair.options) == ["(type your own)", "kt-1 / a", "kt-1 / b"]
+    app.pair.value = "kt-1 / b"
+    assert app.passage.value == "Berlin is in Germany." and app.query.value == "capital of France?"

@@ -19,7 +19,7 @@ from ..explain.attributions import ConvergenceWarning, Explanation, SlowExplanat
 from ..explain.probes import ProbeTable, probes
 from ._common import busy, error_html, model_badge, status_html
 
-__all__ = ["ExplainExplorer", "EXAMPLE_PAIRS"]
+__all__ = ["ExplainExplorer", "EXAMPLE_PAIRS", "pair_choices"]
 
 TYPED = "(type your own)"
 EXAMPLE_PAIRS: list[tuple[str, str, str]] = [
@@ -30,12 +30,40 @@ EXAMPLE_PAIRS: list[tuple[str, str, str]] = [
 ]
 
 
+def pair_choices(items) -> list[tuple[str, str, str]]:
+    """Menu choices ``(label, query, passage)`` from triples or from case-set cases.
+
+    Example:
+        >>> from types import SimpleNamespace as NS
+        >>> case = NS(id="c1", query="q?", passages=[NS(id="p1", text="a"), NS(id="p2", text="b")])
+        >>> pair_choices([case, ("mine", "q2", "c")])
+        [('c1 / p1', 'q?', 'a'), ('c1 / p2', 'q?', 'b'), ('mine', 'q2', 'c')]
+    """
+    choices = []
+    for i, item in enumerate(items):
+        if hasattr(item, "query") and hasattr(item, "passages"):
+            choices += [(f"{item.id} / {p.id}", item.query, p.text) for p in item.passages]
+        elif isinstance(item, (tuple, list)) and len(item) == 3 and all(isinstance(x, str) for x in item):
+            choices.append(tuple(item))
+        else:
+            raise ValueError(
+                f"pairs[{i}] must be a (label, query, passage) triple of strings or a case with .query and "
+                f".passages, got {item!r}"
+            )
+    labels = [label for label, _, _ in choices]
+    if len(set(labels)) != len(labels):
+        raise ValueError("pairs have repeated labels: give every (label, query, passage) a distinct label")
+    return choices
+
+
 class ExplainExplorer(widgets.VBox):
     """Choose a pair (typed or from a list), a method, run; see word highlights and the probe table.
 
     Args:
         reranker: A loaded reranker (fp32).
-        pairs: ``(label, query, passage)`` choices for the pair menu (default: a few examples).
+        pairs: Choices for the pair menu: ``(label, query, passage)`` triples, or cases of a case
+            set (objects with ``id``, ``query`` and ``passages`` whose items have ``id`` and
+            ``text``), one choice per passage. Default: a few examples.
         n_steps: Initial integrated-gradients steps.
 
     Example:
@@ -50,10 +78,7 @@ class ExplainExplorer(widgets.VBox):
 
     def __init__(self, reranker, pairs: Sequence[tuple[str, str, str]] | None = None, *, n_steps: int = 32) -> None:
         self.reranker = reranker
-        self.pairs = list(EXAMPLE_PAIRS if pairs is None else pairs)
-        for i, item in enumerate(self.pairs):
-            if len(item) != 3 or not all(isinstance(x, str) for x in item):
-                raise ValueError(f"pairs[{i}] must be a (label, query, passage) triple of strings, got {item!r}")
+        self.pairs = pair_choices(EXAMPLE_PAIRS if pairs is None else pairs)
         self.explanation: Explanation | None = None
         self.probe_table: ProbeTable | None = None
         self.error: BaseException | None = None
