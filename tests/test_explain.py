@@ -259,3 +259,10 @@ def test_attention_view_renders_with_bertviz(tiny):
         warnings.simplefilter("ignore")
         view = attention_view(tiny, "panda?", "a bear")
     assert LOOK_INSIDE_NOTE[:30] in view.data and "bertviz" in view.data
+
+
+def test_internal_batch_size_does_not_change_the_result(tiny):
+    kwargs = dict(method="integrated_gradients", n_steps=16, show_progress=False)
+    one_batch = explain(tiny, "capital of France?", "Paris is the capital.", **kwargs)
+    small_batches = explain(tiny, "capital of France?", "Paris is the capital.", internal_batch_size=5, **kwargs)
+    np.testing.assert_allclose(small_batches.token_attributions, one_batch.token_attributions, atol=1e-5)
