@@ -258,8 +258,9 @@ class ChunkedScore:
         )
 
     def __repr__(self) -> str:
+        how = f"{self.aggregate} (k={self.k})" if self.aggregate == "topk_mean" else self.aggregate
         return (
-            f"ChunkedScore({len(self.chunks)} chunks, {self.aggregate}{f' (k={self.k})' if self.aggregate == 'topk_mean' else ''}"
+            f"ChunkedScore({len(self.chunks)} chunks, {how}"
             f" = {self.score:+.4f} raw logit; decided by chunk(s) {list(self.deciding)}; best chunk "
             f"{self.best.index}: {self.best.text[:60]!r})"
         )

@@ -167,13 +167,14 @@ class Explanation:
         import pandas as pd
 
         rows = [
-            {
-                "side": w.side, "position": w.position, "word": w.text, "attribution": w.attribution,
-                "n_subwords": w.n_subwords, **({"score_without": w.score_without} if self.method == "occlusion" else {}),
-            }
+            {"side": w.side, "position": w.position, "word": w.text, "attribution": w.attribution,
+             "n_subwords": w.n_subwords}
             for w in self.words
         ]
-        return pd.DataFrame(rows)
+        frame = pd.DataFrame(rows)
+        if self.method == "occlusion":
+            frame["score_without"] = [w.score_without for w in self.words]
+        return frame
 
     def summary(self) -> str:
         """One line: method, score, baseline or occlusion, delta."""
@@ -402,7 +403,9 @@ def explain(
         baseline_token = tok.unk_token
     baseline_id = tok.convert_tokens_to_ids(baseline_token)
     if baseline_id is None or (baseline_token != tok.unk_token and baseline_id == tok.unk_token_id):
-        raise ValueError(f"baseline_token={baseline_token!r} is not in the tokenizer's vocabulary; try {tok.unk_token!r}")
+        raise ValueError(
+            f"baseline_token={baseline_token!r} is not in the tokenizer's vocabulary; try {tok.unk_token!r}"
+        )
 
     pair = _tokenize(reranker, query, passage, max_length)
     if not pair.spans:
