@@ -44,6 +44,8 @@ __all__ = [
 
 Aggregate = Literal["max", "mean", "topk_mean"]
 AGGREGATES = ("max", "mean", "topk_mean")
+DEFAULT_OVERLAP = 32  # tokens; score_chunked uses at most a quarter of the window
+MAX_ROWS_SHOWN = 12  # chunk rows drawn in HTML; the deciding chunks are always among them
 
 
 def _check_text(value: object, name: str) -> str:
@@ -157,7 +159,7 @@ class Chunk:
     n_tokens: int
 
 
-def chunk(text: str, tokenizer, *, window: int, overlap: int = 32) -> list[Chunk]:
+def chunk(text: str, tokenizer, *, window: int, overlap: int = 0) -> list[Chunk]:
     """Split ``text`` into windows of at most ``window`` tokens, ``overlap`` tokens shared by neighbours.
 
     Windows start and end at word starts (a token beginning with whitespace or ``"▁"``), so no
@@ -267,11 +269,16 @@ class ChunkedScore:
 
     def _repr_html_(self) -> str:
         banner = random_weights_banner(self.model_label) if self.random_weights else ""
+        shown = set(self.deciding[:MAX_ROWS_SHOWN])
+        shown |= set(range(len(self.chunks))[: max(0, MAX_ROWS_SHOWN - len(shown))])
         rows = "".join(
             f"<tr style='{'background:#e8f5e9;font-weight:600' if c.index in self.deciding else ''}'>"
             f"<td>{c.index}</td><td>{lg:+.3f}</td><td>{html.escape(c.text[:160])}{'...' if len(c.text) > 160 else ''}"
-            f"</td></tr>" for c, lg in zip(self.chunks, self.logits)
+            f"</td></tr>" for c, lg in zip(self.chunks, self.logits) if c.index in shown
         )
+        if len(shown) < len(self.chunks):
+            rows += (f"<tr><td colspan='3' style='color:#666'>{len(self.chunks) - len(shown)} more chunks: "
+                     "see .to_frame()</td></tr>")
         return (
             f"<div class='rk-chunks'>{banner}<div>{len(self.chunks)} chunks · aggregate <b>{self.aggregate}</b> "
             f"= <b>{self.score:+.4f}</b> raw logit · deciding chunk(s) highlighted: {list(self.deciding)}</div>"
@@ -321,7 +328,7 @@ def score_chunked(
     document: str,
     *,
     window: int | None = None,
-    overlap: int = 32,
+    overlap: int | None = None,
     aggregate: Aggregate = "max",
     k: int = 3,
     max_length: int | None = None,
@@ -333,7 +340,7 @@ def score_chunked(
         query: The query.
         document: The long text.
         window: Passage tokens per chunk (default: what fits max_length beside the query).
-        overlap: Tokens shared by neighbouring chunks.
+        overlap: Tokens shared by neighbouring chunks (default: a quarter of the window, at most 32).
         aggregate: ``max`` (the best chunk decides), ``mean`` or ``topk_mean``.
         k: Chunks averaged by ``topk_mean``.
         max_length: Tokens per pair (default: the reranker's).
@@ -350,6 +357,8 @@ def score_chunked(
     limit = reranker._max_length(max_length)
     if window is None:
         window = _default_window(reranker, query, limit)
+    if overlap is None:
+        overlap = min(DEFAULT_OVERLAP, window // 4)
     parts = chunk(document, reranker.tokenizer, window=window, overlap=overlap)
     # A chunk that still exceeds max_length (an explicit large window) warns like any scoring call.
     logits = reranker.score(query, [c.text or " " for c in parts], max_length=limit)

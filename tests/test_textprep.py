@@ -137,3 +137,14 @@ def test_compare_cleaning_scores_before_and_after(bow):
 def test_compare_cleaning_refuses_html_without_text(tiny):
     with pytest.raises(ValueError, match="no visible text"):
         compare_cleaning(tiny, "q", "<script>x()</script>")
+
+
+def test_default_overlap_keeps_the_chunk_count_proportional(tiny):
+    document = FILLER * 3 + ANSWER
+    result = score_chunked(tiny, "what is a panda?", document, max_length=48)
+    n_tokens = len(tiny.tokenizer(document, add_special_tokens=False)["input_ids"])
+    window = max(c.n_tokens for c in result.chunks)
+    assert len(result.chunks) <= 2 * n_tokens / window + 1
+    out = result._repr_html_()
+    assert out.count("<tr") <= 14 and "more chunks" in out  # long tables are cut, the deciding row kept
+    assert f"<td>{result.deciding[0]}</td>" in out
