@@ -109,6 +109,7 @@ def test_runs_inside_inference_mode_and_restores_training_flag(tiny):
     finally:
         tiny.model.eval()
     assert math.isfinite(ex.delta) and ex.score == pytest.approx(tiny.score("panda?", "a bear"), abs=1e-4)
+    assert all(p.grad is None for p in tiny.model.parameters())  # gradients w.r.t. embeddings only
 
 
 def test_occlusion_rows_are_the_scores_without_each_word(tiny):
