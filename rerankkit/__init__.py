@@ -10,6 +10,7 @@ Example:
 
 from __future__ import annotations
 
+from . import explain
 from .errors import MissingDependencyError, ModelUnavailableError
 from .loading import ModelInfo, load
 from .reranker import Reranker, TruncationWarning, sigmoid
@@ -20,6 +21,7 @@ __version__ = "0.1.0"
 __all__ = [
     "__version__",
     "load",
+    "explain",
     "Reranker",
     "ModelInfo",
     "Ranking",

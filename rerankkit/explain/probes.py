@@ -1,0 +1,250 @@
+"""What-if probes: controlled edits of one pair and how the raw logit moves.
+
+Each probe edits the query or the passage in one way a reader can name (repeat a query
+term, append off-topic text, drop a query term, shuffle the words, swap the two texts,
+negate the key sentence). All edited pairs are scored in one batched call.
+
+The key term is the longest query word found in the passage (else the longest query word);
+the key sentence is the passage sentence sharing most words with the query. Negation is a
+simple English rule ("is" -> "is not", else "It is not true that ..."); for other languages
+read that row with care.
+"""
+
+from __future__ import annotations
+
+import html
+import random
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..reranker import Reranker
+
+__all__ = ["Probe", "ProbeTable", "probes", "OFF_TOPIC", "key_term", "key_sentence", "negate"]
+
+OFF_TOPIC = "The recipe needs two cups of flour, a pinch of salt and forty minutes in a hot oven."
+_WORD = re.compile(r"\w+", re.UNICODE)
+_SENTENCE = re.compile(r"(?<=[.!?。！？])\s*")
+_AUXILIARIES = ("is", "are", "was", "were", "can", "could", "will", "would", "should", "has", "have", "had", "does",
+                "do", "did", "must", "may", "might")
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One edit and its effect.
+
+    Attributes:
+        edit: What was changed, in words.
+        side: Which text was edited: ``query``, ``passage`` or ``both``.
+        query: The edited query.
+        passage: The edited passage.
+        score: Raw logit of the edited pair (NaN when the edit does not apply).
+        change: ``score`` minus the original raw logit.
+        note: Why an edit did not apply, or what it picked.
+    """
+
+    edit: str
+    side: str
+    query: str
+    passage: str
+    score: float
+    change: float
+    note: str = ""
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def key_term(query: str, passage: str) -> str | None:
+    """The longest query word found in the passage (case-insensitive), else the longest query word.
+
+    Example:
+        >>> key_term("What is the capital of France?", "Paris is the capital of France.")
+        'capital'
+    """
+    words = [w for w in _words(query) if len(w) > 1] or _words(query)
+    if not words:
+        return None
+    present = {w.lower() for w in _words(passage)}
+    shared = [w for w in words if w.lower() in present]
+    return max(shared or words, key=len)
+
+
+def key_sentence(query: str, passage: str) -> str:
+    """The passage sentence that shares most words with the query (the first one on a tie).
+
+    Example:
+        >>> key_sentence("capital of France", "It rains. Paris is the capital of France. It is big.")
+        'Paris is the capital of France.'
+    """
+    sentences = [s for s in _SENTENCE.split(passage.strip()) if s.strip()] or [passage]
+    query_words = {w.lower() for w in _words(query)}
+    return max(sentences, key=lambda s: len(query_words & {w.lower() for w in _words(s)}))
+
+
+def negate(sentence: str) -> str:
+    """Negate an English sentence with a simple rule.
+
+    Example:
+        >>> negate("Paris is the capital of France.")
+        'Paris is not the capital of France.'
+        >>> negate("Pandas eat bamboo.")
+        'It is not true that pandas eat bamboo.'
+    """
+    pattern = re.compile(r"\b(" + "|".join(_AUXILIARIES) + r")\b(?!\s+not\b)", re.IGNORECASE)
+    match = pattern.search(sentence)
+    if match:
+        return sentence[: match.end()] + " not" + sentence[match.end() :]
+    body = sentence.strip()
+    if body[:1].isupper() and body[1:2].islower():
+        body = body[0].lower() + body[1:]
+    return "It is not true that " + body
+
+
+def _drop(term: str, text: str) -> str:
+    dropped = re.sub(r"\b" + re.escape(term) + r"\b", "", text, flags=re.IGNORECASE)
+    return re.sub(r"\s{2,}", " ", dropped).strip()
+
+
+class ProbeTable:
+    """The probes of one pair: a row per edit, with the new raw logit and the change.
+
+    Renders as a table in Jupyter; :meth:`to_frame` gives a DataFrame.
+    """
+
+    def __init__(self, query: str, passage: str, score: float, rows: list[Probe], *, model_label: str = "",
+                 random_weights: bool = False) -> None:
+        self.query = query
+        self.passage = passage
+        self.score = score
+        self.rows = rows
+        self.model_label = model_label
+        self.random_weights = random_weights
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __getitem__(self, edit: str) -> Probe:
+        for row in self.rows:
+            if row.edit == edit:
+                return row
+        raise KeyError(f"no probe named {edit!r}; probes: {[r.edit for r in self.rows]}")
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per edit: edit, side, edited text, score (raw logit), change, note."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            [
+                {"edit": r.edit, "side": r.side,
+                 "edited text": r.query if r.side == "query" else r.passage if r.side == "passage"
+                 else f"{r.query} || {r.passage}", "score": r.score, "change": r.change, "note": r.note}
+                for r in self.rows
+            ]
+        )
+
+    def __repr__(self) -> str:
+        lines = [f"Probes of {self.query!r} (raw logit {self.score:+.4f}, model {self.model_label})"]
+        lines += [f"  {r.edit:<28} {r.score:+8.3f}  ({r.change:+.3f})" for r in self.rows]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        from ..cards import FAIL_COLOUR, PASS_COLOUR, random_weights_banner
+
+        def cell(r: Probe) -> str:
+            text = r.query if r.side == "query" else r.passage if r.side == "passage" else f"{r.query} ‖ {r.passage}"
+            return html.escape(text if len(text) <= 160 else text[:157] + "...")
+
+        body = "".join(
+            f"<tr data-edit='{html.escape(r.edit)}'><td>{html.escape(r.edit)}</td><td>{r.side}</td>"
+            f"<td style='max-width:420px'>{cell(r)}</td><td>{r.score:+.3f}</td>"
+            f"<td style='color:{PASS_COLOUR if r.change > 0 else FAIL_COLOUR};font-weight:600'>"
+            f"{'' if np.isnan(r.change) else f'{r.change:+.3f}'}</td>"
+            f"<td style='color:#666'>{html.escape(r.note)}</td></tr>"
+            for r in self.rows
+        )
+        banner = random_weights_banner(self.model_label) if self.random_weights else ""
+        return (
+            f"<div class='rk-probes'>{banner}<div>What-if probes · original raw logit <b>{self.score:+.4f}</b> · "
+            f"model {html.escape(self.model_label)}</div><table><thead><tr><th>edit</th><th>side</th>"
+            f"<th>edited text</th><th>raw logit</th><th>change</th><th>note</th></tr></thead>"
+            f"<tbody>{body}</tbody></table></div>"
+        )
+
+
+def probes(reranker: Reranker, query: str, passage: str, *, off_topic: str = OFF_TOPIC, repeats: int = 3,
+           seed: int = 0) -> ProbeTable:
+    """Score controlled edits of one pair and report how the raw logit changes.
+
+    Args:
+        reranker: A loaded reranker.
+        query: The query.
+        passage: The passage.
+        off_topic: Text appended by the "append off-topic text" probe.
+        repeats: How often the key term is appended by the "repeat a query term" probe.
+        seed: Seed of the word shuffle.
+
+    Example:
+        >>> import rerankkit
+        >>> rr = rerankkit.load("tiny-random")
+        >>> table = probes(rr, "capital of France?", "Paris is the capital of France.")
+        >>> [r.edit for r in table][:2]
+        ['repeat a query term', 'append off-topic text']
+        >>> table.to_frame().shape[0]
+        6
+    """
+    from ..reranker import _check_text
+
+    query, passage = _check_text(query, "query"), _check_text(passage, "passage")
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+        raise ValueError(f"repeats must be a positive int, got {repeats!r}")
+    off_topic = _check_text(off_topic, "off_topic")
+    term = key_term(query, passage)
+    in_passage = term is not None and term.lower() in {w.lower() for w in _words(passage)}
+    words = passage.split()
+    shuffled = words[:]
+    random.Random(seed).shuffle(shuffled)
+    sentence = key_sentence(query, passage)
+    negated = negate(sentence)
+
+    edits: list[tuple[str, str, str, str, str]] = [  # edit, side, query, passage, note
+        ("repeat a query term", "passage", query, f"{passage} {' '.join([term] * repeats)}" if term else passage,
+         f"appended {term!r} x{repeats}" if term else "the query has no words"),
+        ("append off-topic text", "passage", query, f"{passage} {off_topic}", ""),
+        ("drop a query term", "passage", query, _drop(term, passage) if in_passage else passage,
+         f"removed every {term!r}" if in_passage else "no query word occurs in the passage"),
+        ("shuffle the passage words", "passage", query, " ".join(shuffled), f"seed {seed}"),
+        ("swap query and passage", "both", passage, query, ""),
+        ("negate the key sentence", "passage", query, passage.replace(sentence, negated, 1),
+         f"{sentence!r} -> {negated!r} (English rule)"),
+    ]
+    applies = [
+        bool(term),
+        True,
+        in_passage and bool(_drop(term, passage).strip()),
+        len(words) > 1,
+        True,
+        negated != sentence,
+    ]
+    pairs = [(query, passage)] + [(q, p) for (_, _, q, p, _), ok in zip(edits, applies) if ok]
+    scores = iter(reranker.score(pairs))
+    original = float(next(scores))
+    rows = []
+    for (edit, side, q, p, note), ok in zip(edits, applies):
+        score = float(next(scores)) if ok else float("nan")
+        if not ok and not note:
+            note = "not applicable to this pair"
+        if edit == "shuffle the passage words" and not ok:
+            note = "the passage has one word"
+        rows.append(Probe(edit=edit, side=side, query=q, passage=p, score=score, change=score - original, note=note))
+    return ProbeTable(query, passage, original, rows, model_label=reranker.info.label,
+                      random_weights=reranker.info.random_weights)
