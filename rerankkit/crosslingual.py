@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .cases import CaseSet
     from .reranker import Reranker
 
-__all__ = ["pair_scores", "score_matrix", "threshold_transfer"]
+__all__ = ["pair_scores", "score_matrix", "threshold_transfer", "fact_candidates"]
 
 
 def pair_scores(
@@ -170,3 +170,28 @@ def threshold_transfer(frame: pd.DataFrame, threshold: float | str = 0.5) -> pd.
             "auc": _auc(pos, neg), "best_threshold": best,
         })
     return pd.DataFrame(rows)
+
+
+def fact_candidates(fact_set: CaseSet, fact_id: str, passage_languages: Sequence[str] | None = None, *,
+                    n_other: int = 2, with_negatives: bool = True, seed: int = 0) -> list:
+    """Labelled candidates for one fact: its passages (relevance 2), ``n_other`` other facts' and the negatives (0).
+
+    Example:
+        >>> from rerankkit import cases
+        >>> xl = cases.load("cross_lingual")
+        >>> [(p.id, p.relevance) for p in fact_candidates(xl, "f01", ["en", "de"], n_other=1, with_negatives=False)]
+        [('f01:en', 2), ('f01:de', 2), ('f24:en', 0), ('f24:de', 0)]
+    """
+    from dataclasses import replace
+
+    fact = fact_set.fact(fact_id)
+    others = [f for f in fact_set.facts if f.id != fact.id]
+    if isinstance(n_other, bool) or not isinstance(n_other, int) or not 0 <= n_other <= len(others):
+        raise ValueError(f"n_other must be an int from 0 to {len(others)}, got {n_other!r}")
+    rng = np.random.default_rng(seed)
+    drawn = [others[i].id for i in sorted(rng.choice(len(others), size=n_other, replace=False))]
+    own = [replace(p, relevance=2, role="relevant") for p in fact_set.fact_passages([fact.id], passage_languages)]
+    rest = fact_set.fact_passages(drawn, passage_languages) if drawn else []
+    p_langs = fact_set._check_languages(passage_languages, "passage_languages")
+    negatives = [n for n in fact_set.negatives if n.language in p_langs] if with_negatives else []
+    return own + rest + negatives
