@@ -47,7 +47,9 @@ def qrels_from_cases(cases: Iterable[Case]) -> dict[str, dict[str, int]]:
 
 
 def _measures(ks: Sequence[int], rel: int):
-    import ir_measures
+    from .errors import require
+
+    ir_measures = require("ir_measures", pip_name="ir-measures", feature="Ranking metrics")
 
     if isinstance(ks, int):
         ks = (ks,)
@@ -82,10 +84,11 @@ def per_query_metrics(
         A tidy frame: ``stage, query_id, metric, k, name, value`` (name like ``nDCG@10``). A
         query with labels but no ranked passages in a stage scores 0 there.
     """
-    import ir_measures
     import pandas as pd
 
     measures = _measures(ks, rel)
+    import ir_measures
+
     if not qrels:
         raise ValueError("qrels is empty: pass the labels of at least one query")
     for query_id, labels in qrels.items():

@@ -160,8 +160,9 @@ class BM25Retriever:
 
     def __init__(self, corpus: Sequence[str], *, k1: float = 1.5, b: float = 0.75,
                  tokenizer: Callable[[str], list[str]] = tokenize) -> None:
-        import bm25s
+        from .errors import require
 
+        bm25s = require("bm25s", feature="BM25 retrieval")
         self.corpus = _check_corpus(corpus)
         self.tokenizer = tokenizer
         docs = [tokenizer(text) or ["\u2205"] for text in self.corpus]  # a placeholder keeps term-less passages
