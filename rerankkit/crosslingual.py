@@ -118,7 +118,8 @@ def score_matrix(frame: pd.DataFrame, *, fact: str | None = None, value: str = "
         if fact not in set(rows["fact_id"]):
             raise ValueError(f"fact {fact!r} is not in the frame; it has {sorted(set(frame['fact_id']))}")
         rows = rows[rows["fact_id"] == fact]
-    q_langs, p_langs = frame.attrs.get("languages", (sorted(set(rows["query_lang"])), sorted(set(rows["passage_lang"]))))
+    default = (sorted(set(frame["query_lang"])), sorted(set(frame["passage_lang"])))
+    q_langs, p_langs = frame.attrs.get("languages", default)
     table = rows.pivot_table(index="query_lang", columns="passage_lang", values=value, aggfunc="mean")
     table = table.reindex(index=list(q_langs), columns=list(p_langs))
     table.index.name, table.columns.name = "query language", "passage language"
