@@ -53,10 +53,14 @@ def test_cross_lingual_explorer_updates_heatmap_and_list(tiny):
     assert len(app.ranking) == len(app.candidates)
     assert app.list_html.value.count("data-relevance='2'") == 2  # the fact's zh and de passages
     first = app.matrix.copy()
-    app.fact.value = "f10"
+    app.fact.value = "f10"  # a new fact re-scores without a click
+    assert app.list_html.value.count("data-relevance='2'") == 2 and not app.matrix.equals(first)
+    assert app.fact_set.fact("f10").queries["en"] in app.list_query.value
+    app.list_language.value = "hi"
+    assert app.fact_set.fact("f10").queries["hi"] in app.list_query.value
     app.passage_languages.value = ("zh", "de", "ar")
     app.button.click()
-    assert app.matrix.shape == (3, 3) and not app.matrix.iloc[:, :2].equals(first)
+    assert app.matrix.shape == (3, 3)
 
 
 def test_cross_lingual_explorer_needs_languages(tiny):

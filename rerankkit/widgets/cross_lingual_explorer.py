@@ -49,7 +49,10 @@ def labelled_ranking_html(ranking: Ranking, candidates: list) -> str:
 
 
 class CrossLingualExplorer(widgets.VBox):
-    """Choose a fact and languages; the heatmap and the ranked list update on Score.
+    """Choose a fact and languages; the heatmap and the ranked list update.
+
+    Choosing another fact or another **List for** language re-scores at once; after changing the
+    language selections, press Score (selecting several languages would otherwise score at every click).
 
     Args:
         reranker: A loaded :class:`~rerankkit.reranker.Reranker`.
@@ -108,6 +111,8 @@ class CrossLingualExplorer(widgets.VBox):
         self.list_query = widgets.HTML()
         self.list_html = widgets.HTML()
         self.button.on_click(lambda _: self.score())
+        self.fact.observe(lambda _: self.score(), names="value")
+        self.list_language.observe(lambda _: self.score(), names="value")
         controls = widgets.HBox([self.query_languages, self.passage_languages,
                                  widgets.VBox([self.fact, self.list_language, self.button])])
         super().__init__([self.badge, controls, self.status, self.error, self.heatmap, self.list_query,
