@@ -260,6 +260,13 @@ def load_encoder(model: str | os.PathLike | None = None, *, device: str = "auto"
     spec = _resolve_encoder_spec(model)
     resolved_device = choose_device(device)
     resolved_dtype = choose_dtype(dtype, resolved_device)
+    if resolved_device == "cpu" and resolved_dtype != "fp32":
+        import warnings
+
+        # BGEM3FlagModel casts the model to fp32 whenever it encodes on CPU.
+        warnings.warn(f"dtype={dtype!r}: FlagEmbedding's BGEM3FlagModel encodes in fp32 on CPU; using fp32",
+                      UserWarning, stacklevel=2)
+        resolved_dtype = "fp32"
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     if spec == "tiny-random-encoder":

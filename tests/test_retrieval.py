@@ -100,3 +100,14 @@ def test_default_encoder_follows_the_environment(monkeypatch):
     assert _resolve_encoder_spec(None) == "BAAI/bge-m3"
     monkeypatch.setenv("RERANKKIT_ENCODER", "/models/m3")
     assert _resolve_encoder_spec(None) == "/models/m3"
+
+
+def test_encoder_dtype_on_cpu_is_what_flagembedding_runs():
+    with pytest.warns(UserWarning, match="fp32 on CPU"):
+        enc = load_encoder("tiny-random-encoder", device="cpu", dtype="bf16")
+    assert enc.info.dtype == "fp32"
+    import torch
+
+    assert next(enc.flag.model.parameters()).dtype == torch.float32
+    with pytest.raises(ValueError, match="max_length"):
+        load_encoder("tiny-random-encoder", device="cpu", max_length=100_000)
