@@ -32,3 +32,7 @@ __all__ = [
     "MissingDependencyError",
     "TruncationWarning",
 ]
+
+from . import cases  # noqa: E402  (curated query/passage sets; light: JSON and dataclasses)
+
+__all__ += ["cases"]

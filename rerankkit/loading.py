@@ -130,7 +130,13 @@ def _complete(folder: Path) -> bool:
     return (folder / "config.json").is_file() and has_weights
 
 
-def fetch_model(hub_id: str, *, cache_dir: str | os.PathLike | None = None, download: bool = True) -> Path:
+def fetch_model(
+    hub_id: str,
+    *,
+    cache_dir: str | os.PathLike | None = None,
+    download: bool = True,
+    allow_patterns: list[str] | None = None,
+) -> Path:
     """Return the local folder of a hub model, from the cache or by downloading it once.
 
     Downloads show a progress bar. Offline (``HF_HUB_OFFLINE=1``, ``download=False`` or no
@@ -140,6 +146,7 @@ def fetch_model(hub_id: str, *, cache_dir: str | os.PathLike | None = None, down
         hub_id: Repository id, e.g. ``BAAI/bge-reranker-v2-m3``.
         cache_dir: Hugging Face hub cache to use (default: the standard one).
         download: Allow downloading when the cache lacks the model.
+        allow_patterns: Files to fetch (default: a reranker's config, tokenizer and safetensors weights).
     """
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import (
@@ -150,8 +157,9 @@ def fetch_model(hub_id: str, *, cache_dir: str | os.PathLike | None = None, down
     )
 
     cache = os.fspath(cache_dir) if cache_dir is not None else None
+    patterns = allow_patterns or _ALLOW_PATTERNS
     with contextlib.suppress(LocalEntryNotFoundError, FileNotFoundError, OSError):
-        folder = Path(snapshot_download(hub_id, cache_dir=cache, local_files_only=True, allow_patterns=_ALLOW_PATTERNS))
+        folder = Path(snapshot_download(hub_id, cache_dir=cache, local_files_only=True, allow_patterns=patterns))
         if _complete(folder):
             return folder
     if not download or _offline():
@@ -160,7 +168,7 @@ def fetch_model(hub_id: str, *, cache_dir: str | os.PathLike | None = None, down
             f"{hub_id} is not in the Hugging Face cache and {why}. {_remedies(hub_id)}"
         )
     try:
-        folder = Path(snapshot_download(hub_id, cache_dir=cache, allow_patterns=_ALLOW_PATTERNS, etag_timeout=10))
+        folder = Path(snapshot_download(hub_id, cache_dir=cache, allow_patterns=patterns, etag_timeout=10))
     except (RepositoryNotFoundError, GatedRepoError) as exc:
         raise ModelUnavailableError(
             f"{hub_id} was not found on the Hugging Face Hub (or it is private or gated: log in with `hf auth login`). "

@@ -4,3 +4,142 @@ returns a matplotlib Figure; none of them shows or saves anything."""
 from __future__ import annotations
 
 __all__: list[str] = []
+
+
+# -- retrieve-then-rerank and cross-lingual figures -------------------------------------------
+__all__ += ["bump_chart", "stage_metrics_chart", "crosslingual_heatmap", "score_distributions"]
+_ROLE_COLOURS = {
+    "relevant": "#2e7d32", "partial": "#f9a825", "distractor": "#c62828", "negative": "#9e9e9e",
+    "other query": "#bdbdbd",
+}
+
+
+def bump_chart(shift, *, query_id: str | None = None, title: str | None = None, max_label: int = 40):
+    """Lines from each candidate's first-stage rank (left) to its reranked rank (right), coloured by role.
+
+    Args:
+        shift: A rank-shift table (:func:`rerankkit.evaluate.rank_shift` or ``PipelineResult.shift``).
+        query_id: Which query to draw when the table holds several (default: the first).
+        title: Figure title (default: the query id and stage names).
+        max_label: Characters of passage text shown next to the reranked rank.
+
+    Example:
+        >>> import pandas as pd
+        >>> t = pd.DataFrame({"query_id": "q", "passage_id": ["a", "b"], "text": ["A", "B"], "role": ["relevant",
+        ...     "distractor"], "relevance": [2, 0], "first_stage": "bm25", "first_rank": [2, 1], "rerank_rank": [1, 2]})
+        >>> len(bump_chart(t).axes)
+        1
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    if shift.empty:
+        raise ValueError("the rank-shift table is empty: run the pipeline on at least one case")
+    query_id = shift["query_id"].iloc[0] if query_id is None else query_id
+    rows = shift[shift["query_id"] == query_id]
+    if rows.empty:
+        raise ValueError(f"query_id {query_id!r} is not in the table; it has {sorted(set(shift['query_id']))[:5]}...")
+    stage = rows["first_stage"].iloc[0] if "first_stage" in rows else "first stage"
+    long = rows.melt(id_vars=["passage_id", "role", "text"], value_vars=["first_rank", "rerank_rank"],
+                     var_name="stage", value_name="rank")
+    long["x"] = (long["stage"] == "rerank_rank").astype(int)
+    sns.set_theme(style="whitegrid")
+    fig, ax = plt.subplots(figsize=(8, 0.35 * len(rows) + 1.8))
+    sns.lineplot(data=long, x="x", y="rank", hue="role", units="passage_id", estimator=None, marker="o",
+                 palette=_ROLE_COLOURS, linewidth=2, ax=ax)
+    for _, r in rows.iterrows():
+        text = r["text"] if len(r["text"]) <= max_label else r["text"][: max_label - 1] + "…"
+        ax.annotate(text, (1, r["rerank_rank"]), xytext=(8, 0), textcoords="offset points", va="center", fontsize=8)
+    ax.set_xticks([0, 1], [f"{stage} rank", "reranked rank"])
+    ax.set_xlim(-0.1, 1.9)
+    ax.invert_yaxis()
+    ax.set_xlabel("")
+    ax.set_ylabel("rank (1 = top)")
+    ax.legend(title="label", loc="lower left", bbox_to_anchor=(0, 1.0), ncol=5, fontsize=8, frameon=False)
+    ax.set_title(title or f"{query_id}: {stage} → rerank", pad=28)
+    fig.tight_layout()
+    return fig
+
+
+def stage_metrics_chart(summary, *, title: str = "Mean over queries"):
+    """Grouped bars of mean metrics per stage (``PipelineResult.summary()`` or ``evaluate.mean_metrics``)."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    long = summary.reset_index(names="stage").melt(id_vars="stage", var_name="metric", value_name="mean")
+    sns.set_theme(style="whitegrid")
+    fig, ax = plt.subplots(figsize=(max(6, 0.7 * long["metric"].nunique() + 2), 3.6))
+    sns.barplot(data=long, x="metric", y="mean", hue="stage", ax=ax)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def crosslingual_heatmap(matrix, *, title: str = "", value_label: str = "raw logit", fmt: str = ".1f"):
+    """Query language (rows) by passage language (columns), annotated (:func:`rerankkit.crosslingual.score_matrix`).
+
+    Example:
+        >>> import pandas as pd
+        >>> fig = crosslingual_heatmap(pd.DataFrame([[1.0, 0.5], [0.4, 0.9]], index=["en", "zh"], columns=["en", "zh"]))
+        >>> fig.axes[0].get_ylabel()
+        'query language'
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    sns.set_theme(style="white")
+    n_rows, n_cols = matrix.shape
+    fig, ax = plt.subplots(figsize=(0.7 * n_cols + 2.5, 0.55 * n_rows + 1.5))
+    sns.heatmap(matrix, annot=True, fmt=fmt, cmap="viridis", cbar_kws={"label": value_label}, ax=ax,
+                annot_kws={"fontsize": 8})
+    ax.set_xlabel("passage language")
+    ax.set_ylabel("query language")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def score_distributions(frame, *, pairs: list[tuple[str, str]] | None = None, threshold: float | None = 0.5,
+                        value: str = "score", title: str = ""):
+    """Scores of matching and non-matching passages per language pair, with the threshold as a line.
+
+    Args:
+        frame: From :func:`rerankkit.crosslingual.pair_scores`.
+        pairs: ``(query language, passage language)`` pairs to show (default: every pair, up to 12).
+        threshold: A normalized-score cut to draw (only when ``value="score"``); ``None`` for none.
+        value: ``"score"`` (sigmoid, in [0, 1]) or ``"logit"``.
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    if value not in ("score", "logit"):
+        raise ValueError(f"value must be 'score' or 'logit', got {value!r}")
+    data = frame.assign(pair=frame["query_lang"] + "→" + frame["passage_lang"],
+                        kind=frame["match"].map({True: "same fact", False: "other"}))
+    if pairs is None:
+        order = list(dict.fromkeys(data["pair"]))[:12]
+    else:
+        order = [f"{q}→{p}" for q, p in pairs]
+        missing = [p for p in order if p not in set(data["pair"])]
+        if missing:
+            raise ValueError(f"pairs {missing} are not in the frame; score those languages first")
+    data = data[data["pair"].isin(order)]
+    sns.set_theme(style="whitegrid")
+    fig, ax = plt.subplots(figsize=(max(6, 0.8 * len(order) + 2), 4))
+    sns.boxplot(data=data, x="pair", y=value, hue="kind", order=order, hue_order=["same fact", "other"],
+                palette={"same fact": "#2e7d32", "other": "#9e9e9e"}, fliersize=0, ax=ax)
+    sns.stripplot(data=data, x="pair", y=value, hue="kind", order=order, hue_order=["same fact", "other"],
+                  dodge=True, size=3, alpha=0.5, palette={"same fact": "#1b5e20", "other": "#616161"}, ax=ax,
+                  legend=False)
+    if threshold is not None and value == "score":
+        ax.axhline(threshold, color="#c62828", linestyle="--", linewidth=1)
+        ax.annotate(f"threshold {threshold:.2f}", (len(order) - 0.5, threshold), xytext=(0, 4),
+                    textcoords="offset points", ha="right", color="#c62828", fontsize=8)
+    ax.set_xlabel("query language → passage language")
+    ax.set_ylabel("normalized score (sigmoid)" if value == "score" else "raw logit")
+    ax.set_title(title)
+    ax.legend(title="")
+    fig.tight_layout()
+    return fig

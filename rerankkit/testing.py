@@ -308,3 +308,72 @@ def bag_of_words_reranker(word_weights: dict[str, float], *, bias: float = 0.0, 
         n_parameters=sum(p.numel() for p in model.parameters()), load_seconds=0.0, random_weights=False,
     )
     return Reranker(flag, info)
+# -- tiny random bi-encoder (first-stage dense retrieval) -------------------------------------
+TINY_RANDOM_ENCODER = "tiny-random-encoder"
+
+
+def tiny_random_encoder_path() -> Path:
+    """Return the folder of ``tiny-random-encoder``, building it on first use.
+
+    It has the layout of BAAI/bge-m3 (an ``XLMRobertaModel`` plus ``colbert_linear.pt`` and
+    ``sparse_linear.pt``), shrunk, with random weights and the tokenizer of ``tiny-random``,
+    so FlagEmbedding's ``BGEM3FlagModel`` loads it like the real one.
+
+    Example:
+        >>> (tiny_random_encoder_path() / "colbert_linear.pt").exists()
+        True
+    """
+    import inspect
+
+    corpus = _corpus()
+    digest = hashlib.sha256(inspect.getsource(build_tiny_random_encoder).encode())
+    digest.update(_fingerprint(corpus).encode())
+    target = cache_root() / f"{TINY_RANDOM_ENCODER}-{digest.hexdigest()[:12]}"
+    if not (target / MARKER_FILE).exists():
+        build_tiny_random_encoder(target, corpus=corpus)
+    return target
+
+
+def build_tiny_random_encoder(target: Path, *, corpus: list[str] | None = None, vocab_size: int = 3000) -> Path:
+    """Build the tiny bge-m3-shaped encoder into ``target`` (atomically) and return it."""
+    import torch
+    from transformers import XLMRobertaConfig, XLMRobertaModel, XLMRobertaTokenizer
+
+    from .loading import quiet_transformers
+
+    corpus = corpus if corpus is not None else _corpus()
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
+    try:
+        vocab = [(piece, 0.0) for piece in _SPECIAL_TOKENS] + _unigram_pieces(corpus, vocab_size)
+        tokenizer = XLMRobertaTokenizer(vocab=vocab, model_max_length=512)
+        torch.manual_seed(1)
+        config = XLMRobertaConfig(
+            vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+            intermediate_size=64, max_position_embeddings=514, type_vocab_size=1,
+            pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id,
+            eos_token_id=tokenizer.eos_token_id, initializer_range=0.3,
+        )
+        config.architectures = ["XLMRobertaModel"]
+        model = XLMRobertaModel(config)
+        with quiet_transformers():
+            tokenizer.save_pretrained(workdir)
+            model.save_pretrained(workdir, safe_serialization=True)
+        torch.save(torch.nn.Linear(32, 32).state_dict(), workdir / "colbert_linear.pt")
+        torch.save(torch.nn.Linear(32, 1).state_dict(), workdir / "sparse_linear.pt")
+        (workdir / MARKER_FILE).write_text(json.dumps(
+            {"random_weights": True, "purpose": "tiny-random-encoder: bge-m3 layout, random weights; scores mean nothing"},
+            indent=2,
+        ))
+        if target.exists():
+            shutil.rmtree(target)
+        try:
+            workdir.rename(target)
+        except OSError:
+            if not (target / MARKER_FILE).exists():
+                raise
+    finally:
+        if workdir.exists():
+            shutil.rmtree(workdir, ignore_errors=True)
+    return target

@@ -3,6 +3,8 @@ renders results into observable state, so pytest can click it without a browser.
 
 from __future__ import annotations
 
+from .cross_lingual_explorer import CrossLingualExplorer
 from .explain_explorer import ExplainExplorer
+from .trap_explorer import TrapExplorer
 
-__all__: list[str] = ["ExplainExplorer"]
+__all__: list[str] = ["CrossLingualExplorer", "ExplainExplorer", "TrapExplorer"]
