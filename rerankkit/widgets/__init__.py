@@ -3,4 +3,6 @@ renders results into observable state, so pytest can click it without a browser.
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from .playground import ScoringPlayground
+
+__all__: list[str] = ["ScoringPlayground"]
