@@ -24,9 +24,10 @@ def _as_labels(labels: Sequence[int | bool] | np.ndarray) -> np.ndarray:
     values = np.asarray(labels)
     if values.ndim != 1 or len(values) == 0:
         raise ValueError("labels must be a non-empty 1-D sequence of 0/1 (or True/False)")
-    bad = [i for i, v in enumerate(values.tolist()) if v not in (0, 1)]
+    plain = values.tolist()
+    bad = [i for i, v in enumerate(plain) if v not in (0, 1)]
     if bad:
-        raise ValueError(f"labels must be 0/1 or True/False; labels[{bad[0]}] is {values[bad[0]]!r}")
+        raise ValueError(f"labels must be 0/1 or True/False; labels[{bad[0]}] is {plain[bad[0]]!r}")
     values = values.astype(int)
     if values.min() == values.max():
         kind = "relevant (1)" if values[0] == 0 else "irrelevant (0)"
