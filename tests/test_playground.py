@@ -61,6 +61,7 @@ def test_click_ranks_the_passages_like_the_library(tiny, calls):
     assert app.ranking.logits == pytest.approx(direct.logits)
     assert n_cards(app) == len(PASSAGES)
     assert "Scored 5 passages" in app.status.value and " ms " in app.status.value
+    assert app.status_text.startswith("Scored 5 passages") and "<" not in app.status_text
 
 
 def test_controls_are_disabled_and_progress_shows_while_scoring(tiny, calls):

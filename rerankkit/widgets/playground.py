@@ -78,6 +78,7 @@ class ScoringPlayground(widgets.VBox):
         model_calls: Times the model was asked to score.
         cache_hits: Times a Rerank was answered from the cache.
         last_error: The message shown in the error box, or ``None``.
+        status_text: The status line as plain text.
 
     Example:
         >>> import rerankkit
@@ -113,6 +114,7 @@ class ScoringPlayground(widgets.VBox):
         self.cache_hits = 0
         self.last_error: str | None = None
         self._status_prefix = ""
+        self.status_text = ""
 
         start = resolve_threshold(threshold)
         limit = self._reranker.info.model_max_length if self._reranker else 8192
@@ -137,7 +139,7 @@ class ScoringPlayground(widgets.VBox):
         self.preset = widgets.ToggleButtons(
             options=[(f"{n} {THRESHOLD_PRESETS[n].value:.1f}", n) for n in names],
             tooltips=[THRESHOLD_PRESETS[n].rationale for n in names],
-            value=self._preset_for(start), style={"button_width": "110px"},
+            value=self._preset_for(start), style={"button_width": "130px"},
         )
         self.button = widgets.Button(description="Rerank", button_style="primary", icon="sort",
                                      tooltip="Score every passage against the query and rank them")
@@ -241,7 +243,8 @@ class ScoringPlayground(widgets.VBox):
             except Exception as exc:  # every failure becomes a readable message in the widget
                 self.ranking = None
                 self.cards.value = self.table.value = ""
-                self.status.value = status_html("Nothing scored.")
+                self.status_text = "Nothing scored."
+                self.status.value = status_html(self.status_text)
                 self._show_error(exc)
                 return None
             self.progress.value = 1
@@ -264,9 +267,10 @@ class ScoringPlayground(widgets.VBox):
         n_pass = sum(r.passes for r in self.ranking)
         self.cards.value = ranking_html(self.ranking)
         self.table.value = ranking_table_html(self.ranking)
-        self.status.value = status_html(
+        self.status_text = (
             f"{self._status_prefix} · threshold {self.ranking.threshold:.2f}: {n_pass} of {len(self.ranking)} pass"
         )
+        self.status.value = status_html(self.status_text)
 
     def _on_threshold(self, change: dict) -> None:
         self.preset.value = self._preset_for(change["new"])
