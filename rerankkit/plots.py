@@ -10,11 +10,16 @@ __all__ += ["plot_score_scale", "plot_padding", "plot_threshold_sweep"]
 
 
 def _figure(width: float = 7, height: float = 4):
-    """A figure outside pyplot's registry, so a notebook shows it once (as the cell's value)."""
-    from matplotlib.figure import Figure
+    """A new figure and axes, closed in pyplot so that a notebook shows it once, as the cell's value.
 
-    fig = Figure(figsize=(width, height))
-    return fig, fig.subplots()
+    Creating it through pyplot loads the notebook's inline backend, which is what renders a
+    returned Figure as an image.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(width, height))
+    plt.close(fig)
+    return fig, ax
 
 
 def plot_score_scale(logits=None, *, threshold: float | None = 0.5, title: str | None = None):
