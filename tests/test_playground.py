@@ -179,6 +179,7 @@ def test_raw_table_toggles_and_lists_every_row(tiny, calls):
     assert app.table.layout.display == "none"
 
 
+@pytest.mark.filterwarnings("error::rerankkit.TruncationWarning")  # the widget reports it, not the log
 def test_truncation_is_reported_in_the_status_and_table(tiny, calls):
     long = " ".join(["Paris is the capital city of France and its largest city."] * 12)
     app = make(tiny, calls, passages=[long, "Berlin is the capital of Germany."], max_length=32)
@@ -187,6 +188,8 @@ def test_truncation_is_reported_in_the_status_and_table(tiny, calls):
     cut = [r for r in app.ranking if r.truncated]
     assert len(cut) == 1 and cut[0].index == 0 and cut[0].n_tokens == 32
     assert "truncated:" in app.cards.value
+    app.button.click()  # from the cache: still reported
+    assert app.cache_hits == 1 and "1 passage(s) truncated" in app.status_text
 
 
 def test_text_is_escaped_in_cards_and_table(tiny, calls):

@@ -225,20 +225,20 @@ class ScoringPlayground(widgets.VBox):
                 reranker = self._ensure_reranker()
                 key = (query, tuple(texts), int(self.max_length.value))
                 started = time.perf_counter()
-                cached = self._cache.get(key)
-                if cached is not None:
+                ranking = self._cache.get(key)
+                from_cache = ranking is not None
+                if from_cache:
                     self._cache.move_to_end(key)
                     self.cache_hits += 1
-                    ranking, truncated = cached, None
                 else:
-                    with warnings.catch_warnings(record=True) as caught:
-                        warnings.simplefilter("always", TruncationWarning)
+                    # Truncation is reported in the status line and on the cards, not as a log warning.
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore", TruncationWarning)
                         ranking = reranker.rerank(query, texts, max_length=key[2], show_progress=False)
                     self.model_calls += 1
                     self._cache[key] = ranking
                     if len(self._cache) > self._cache_size:
                         self._cache.popitem(last=False)
-                    truncated = sum(1 for w in caught if issubclass(w.category, TruncationWarning))
                 seconds = time.perf_counter() - started
             except Exception as exc:  # every failure becomes a readable message in the widget
                 self.ranking = None
@@ -250,13 +250,13 @@ class ScoringPlayground(widgets.VBox):
             self.progress.value = 1
         self.ranking = ranking.with_threshold(self.threshold.value)
         n = len(ranking)
-        if truncated is None:
+        if from_cache:
             timing = f"Served {n} passages from the cache in {seconds * 1e3:.1f} ms (no model call)"
         else:
             timing = f"Scored {n} passages in {seconds * 1e3:.1f} ms on {reranker.info.device}"
-            if truncated:
-                cut = sum(r.truncated for r in ranking)
-                timing += f"; {cut} passage(s) truncated to max_length={key[2]}"
+        n_cut = sum(r.truncated for r in ranking)
+        if n_cut:
+            timing += f"; {n_cut} passage(s) truncated to max_length={key[2]}"
         self._status_prefix = f"{timing} · model calls {self.model_calls}, cache hits {self.cache_hits}"
         self._render()
         return self.ranking
