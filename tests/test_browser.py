@@ -165,7 +165,8 @@ def lab(tmp_path):
     finally:
         _stop_server(proc, base, token)
     assert proc.poll() is not None, "the jupyter lab server is still running"
-    assert json.loads((ROOT / "notebooks" / NOTEBOOK).read_text())["cells"], "the committed notebook was touched"
+    committed = json.loads((ROOT / "notebooks" / NOTEBOOK).read_text())
+    assert not any(cell.get("outputs") for cell in committed["cells"]), "the committed notebook gained outputs"
 
 
 def _query_with_both_colours(tiny, passages: list[str], shown: str) -> tuple[str, int]:
@@ -220,7 +221,7 @@ def test_playground_in_jupyterlab(lab, tiny):
                 shot = _artifacts() / "playground-01_single_scoring.png"
                 page.screenshot(path=str(shot))
 
-                assert cards.count() == len(passages) == 8
+                assert cards.count() == len(passages) > 1
                 assert (n_pass, n_fail) == (expected_pass, len(passages) - expected_pass)
                 assert n_pass > 0 and n_fail > 0
                 assert colours == {PASS_RGB, FAIL_RGB}
