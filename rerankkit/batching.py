@@ -168,7 +168,7 @@ def truncation_report(reranker: Reranker, query: str, passage: str, *, max_lengt
     passage_cut = min(len(p_ids), max(0, int(encoded.n_cut[0]) - query_cut))
     keep = len(p_ids) - passage_cut
     # Special tokens stay visible: a character the vocabulary lacks shows as <unk>, not as nothing.
-    decode = dict(skip_special_tokens=False, clean_up_tokenization_spaces=False)
+    decode = {"skip_special_tokens": False, "clean_up_tokenization_spaces": False}
     return TruncatedPair(
         max_length=encoded.max_length,
         n_tokens=int(encoded.n_tokens[0]),

@@ -46,7 +46,8 @@ def test_report_counts_what_forward_feeds_the_model(tiny):
     for size in (1, 3, 8):
         shapes: list[tuple[int, int]] = []
         handle = tiny.model.base_model.register_forward_pre_hook(
-            lambda module, args, kwargs: shapes.append(tuple(kwargs["attention_mask"].shape)), with_kwargs=True
+            lambda module, args, kwargs, shapes=shapes: shapes.append(tuple(kwargs["attention_mask"].shape)),
+            with_kwargs=True,
         )
         try:
             tiny.forward(encoded.input_ids, batch_size=size, show_progress=False)
@@ -91,7 +92,9 @@ def test_truncation_cuts_the_end_of_the_passage(tiny):
     encoded = tiny.encode([(QUERY, passage)], max_length=40)
     assert report.truncated and report.query_cut == 0
     assert report.n_tokens == 40 and report.passage_cut == encoded.n_cut[0] == len(report.cut_tokens)
-    squash = lambda s: "".join(s.split())  # noqa: E731 - spaces at the cut move between the halves
+    def squash(text: str) -> str:  # spaces at the cut move between the halves
+        return "".join(text.split())
+
     assert squash(report.kept_passage) + squash(report.cut_passage) == squash(passage)
     assert squash(passage).endswith(squash(report.cut_passage))
     # The model sees exactly the kept text: scoring it untruncated gives the same logit.
