@@ -6,6 +6,10 @@ VENV   ?= .venv
 # Installed first so that no later requirement pulls a different torch build.
 TORCH  ?= torch==2.13.0
 STAMP  := $(VENV)/.installed
+# Extra JupyterLab options, e.g. make lab LAB_ARGS="--port=9999"
+LAB_ARGS ?=
+# Jupyter refuses to start as root (common in containers) unless told to.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: lab test setup clean
 
@@ -19,7 +23,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --notebook-dir=notebooks
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
 
 test: $(STAMP)
 	scripts/ensure-chromium

@@ -193,7 +193,11 @@ class Reranker:
         special = tok.num_special_tokens_to_add(pair=True)
         full = np.array([len(q) + len(p) + special for q, p in zip(q_full, p_full)], dtype=np.int64)
         kept = np.array([len(ids) for ids in input_ids], dtype=np.int64)
-        return EncodedPairs(input_ids=input_ids, n_tokens=kept, n_cut=np.maximum(full - kept, 0), max_length=max_length)
+        # Decoding and re-tokenizing can shift a count by a token (e.g. around <unk>): only pairs
+        # that really exceeded a limit count as cut.
+        over = (full > max_length) | np.array([len(q) > q_max for q in q_full], dtype=bool)
+        n_cut = np.where(over, np.maximum(full - kept, 0), 0)
+        return EncodedPairs(input_ids=input_ids, n_tokens=kept, n_cut=n_cut, max_length=max_length)
 
     # -- scoring ------------------------------------------------------------------------
     def forward(

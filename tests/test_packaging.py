@@ -42,7 +42,9 @@ def test_ci_runs_the_readme_test_command():
 def test_notebooks_are_committed_without_outputs():
     import json
 
-    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+    paths = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    assert paths, "no notebooks found under notebooks/"
+    for path in paths:
         for cell in json.loads(path.read_text())["cells"]:
             if cell["cell_type"] == "code":
                 assert not cell.get("outputs"), f"{path.name} has outputs: clear them before committing"

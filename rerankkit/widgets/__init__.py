@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .cross_lingual_explorer import CrossLingualExplorer
 from .explain_explorer import ExplainExplorer
+from .playground import ScoringPlayground
 from .trap_explorer import TrapExplorer
 
-__all__: list[str] = ["CrossLingualExplorer", "ExplainExplorer", "TrapExplorer"]
+__all__: list[str] = ["CrossLingualExplorer", "ExplainExplorer", "ScoringPlayground", "TrapExplorer"]

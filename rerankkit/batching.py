@@ -1,0 +1,180 @@
+"""What batching costs: padding per batch, and what truncation removes from a pair.
+
+A batch is padded to its longest pair, so every shorter pair in it carries pad tokens the
+model still runs through. Sorting pairs by length before cutting them into batches (as
+:meth:`Reranker.forward <rerankkit.reranker.Reranker.forward>` does) puts similar lengths
+together and removes most of that padding. These functions count it on the real tokenizer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .reranker import validate_pairs
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .reranker import Reranker
+
+__all__ = ["padded_tokens", "padding_report", "TruncatedPair", "truncation_report"]
+
+
+def _check_batch_size(batch_size: object) -> int:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    return batch_size
+
+
+def padded_tokens(lengths: Sequence[int] | np.ndarray, batch_size: int, *, sort: bool) -> int:
+    """Tokens the model processes when pairs of these lengths are cut into padded batches.
+
+    Args:
+        lengths: Tokens per pair, in input order.
+        batch_size: Pairs per batch.
+        sort: Sort by length (longest first) before batching, as the reranker does.
+
+    Example:
+        >>> padded_tokens([2, 9, 3, 8], batch_size=2, sort=False)   # batches (2, 9) and (3, 8)
+        34
+        >>> padded_tokens([2, 9, 3, 8], batch_size=2, sort=True)    # batches (9, 8) and (3, 2)
+        24
+    """
+    batch_size = _check_batch_size(batch_size)
+    lengths = np.asarray(lengths, dtype=np.int64)
+    if lengths.ndim != 1 or len(lengths) == 0:
+        raise ValueError("lengths must be a non-empty 1-D sequence of token counts")
+    if sort:
+        lengths = np.sort(lengths)[::-1]
+    total = 0
+    for start in range(0, len(lengths), batch_size):
+        batch = lengths[start : start + batch_size]
+        total += int(batch.max()) * len(batch)
+    return total
+
+
+def padding_report(
+    reranker: Reranker,
+    query_or_pairs: str | Sequence[tuple[str, str]],
+    passages: Sequence[str] | None = None,
+    *,
+    batch_sizes: Sequence[int] = (1, 4, 8, 16, 32, 64),
+    max_length: int | None = None,
+) -> pd.DataFrame:
+    """Count real and padded tokens for unsorted and length-sorted batching, per batch size.
+
+    Pairs are tokenized with :meth:`Reranker.encode <rerankkit.reranker.Reranker.encode>`, so
+    the lengths are exactly those the model would see (after truncation to ``max_length``).
+
+    Args:
+        reranker: A loaded reranker (its tokenizer is used; the model is not run).
+        query_or_pairs: A query (with ``passages``) or a list of ``(query, passage)`` pairs.
+        passages: Passages for the query.
+        batch_sizes: Batch sizes to compare.
+        max_length: Tokens per pair kept (default: the reranker's).
+
+    Returns:
+        A tidy DataFrame, one row per (batch size, order): ``batch_size``, ``order``
+        (``input order`` or ``length-sorted``), ``real_tokens``, ``processed_tokens``,
+        ``padding_tokens`` and ``padding_share`` (padding / processed).
+
+    Example:
+        >>> import rerankkit
+        >>> rr = rerankkit.load("tiny-random")
+        >>> texts = ["short", "a much longer passage than the first", "tiny", "another long passage, as long"]
+        >>> frame = padding_report(rr, "q", texts, batch_sizes=[2]).set_index("order")
+        >>> bool(frame.padding_tokens["length-sorted"] < frame.padding_tokens["input order"])
+        True
+    """
+    import pandas as pd
+
+    pairs, _ = validate_pairs(query_or_pairs, passages)
+    sizes = [_check_batch_size(b) for b in batch_sizes]
+    if not sizes:
+        raise ValueError("batch_sizes is empty: pass at least one batch size")
+    lengths = reranker.encode(pairs, max_length=max_length).n_tokens
+    real = int(lengths.sum())
+    rows = []
+    for size in sizes:
+        for order, sort in (("input order", False), ("length-sorted", True)):
+            processed = padded_tokens(lengths, size, sort=sort)
+            rows.append(
+                {
+                    "batch_size": size,
+                    "order": order,
+                    "real_tokens": real,
+                    "processed_tokens": processed,
+                    "padding_tokens": processed - real,
+                    "padding_share": (processed - real) / processed,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class TruncatedPair:
+    """What ``max_length`` did to one (query, passage) pair.
+
+    Attributes:
+        max_length: The limit applied (tokens per pair, special tokens included).
+        n_tokens: Tokens the model sees.
+        query_cut: Query tokens removed (the query keeps at most 3/4 of max_length).
+        passage_cut: Passage tokens removed from its end.
+        kept_passage: The passage text the model sees.
+        cut_passage: The passage text removed (empty when nothing was cut).
+        cut_tokens: The removed passage tokens, as the tokenizer spells them.
+    """
+
+    max_length: int
+    n_tokens: int
+    query_cut: int
+    passage_cut: int
+    kept_passage: str
+    cut_passage: str
+    cut_tokens: list[str]
+
+    @property
+    def truncated(self) -> bool:
+        """Whether anything was cut."""
+        return self.query_cut + self.passage_cut > 0
+
+
+def truncation_report(reranker: Reranker, query: str, passage: str, *, max_length: int | None = None) -> TruncatedPair:
+    """Show which tokens of a pair ``max_length`` cuts, following FlagEmbedding's rule.
+
+    The query keeps at most 3/4 of ``max_length`` tokens; the passage loses tokens from its
+    end until the pair, special tokens included, fits.
+
+    Example:
+        >>> import rerankkit
+        >>> rr = rerankkit.load("tiny-random")
+        >>> report = truncation_report(rr, "capital?", "Paris is the capital city of France. " * 8, max_length=24)
+        >>> report.truncated, report.n_tokens
+        (True, 24)
+    """
+    (pair,), _ = validate_pairs(query, [passage])
+    encoded = reranker.encode([pair], max_length=max_length)
+    tok = reranker.tokenizer
+    from .loading import quiet_transformers
+
+    with quiet_transformers():
+        q_ids = tok(pair[0], add_special_tokens=False, truncation=False)["input_ids"]
+        p_ids = tok(pair[1], add_special_tokens=False, truncation=False)["input_ids"]
+    query_cut = max(0, len(q_ids) - encoded.max_length * 3 // 4)
+    passage_cut = min(len(p_ids), max(0, int(encoded.n_cut[0]) - query_cut))
+    keep = len(p_ids) - passage_cut
+    # Special tokens stay visible: a character the vocabulary lacks shows as <unk>, not as nothing.
+    decode = {"skip_special_tokens": False, "clean_up_tokenization_spaces": False}
+    return TruncatedPair(
+        max_length=encoded.max_length,
+        n_tokens=int(encoded.n_tokens[0]),
+        query_cut=query_cut,
+        passage_cut=passage_cut,
+        kept_passage=tok.decode(p_ids[:keep], **decode),
+        cut_passage=tok.decode(p_ids[keep:], **decode) if passage_cut else "",
+        cut_tokens=tok.convert_ids_to_tokens(p_ids[keep:]) if passage_cut else [],
+    )

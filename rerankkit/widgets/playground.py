@@ -1,0 +1,289 @@
+"""The scoring playground: type a query and passages, press Rerank, read the score cards.
+
+All scoring is :meth:`Reranker.rerank <rerankkit.reranker.Reranker.rerank>`; moving the
+threshold re-marks the last ranking with :meth:`Ranking.with_threshold
+<rerankkit.results.Ranking.with_threshold>` (no model call). The widget keeps its results in
+observable state (``cards.value``, ``table.value``, ``status.value``, ``error.value``,
+``ranking``, ``model_calls``, ``cache_hits``), so tests drive it with ``button.click()``.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import time
+import warnings
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import ipywidgets as widgets
+
+from ..cards import ranking_html
+from ..loading import resolve_model_id
+from ..reranker import TruncationWarning, validate_pairs
+from ..results import THRESHOLD_PRESETS, resolve_threshold
+from ._common import busy, error_html, friendly_message, model_badge, status_html
+
+if TYPE_CHECKING:
+    from ..reranker import Reranker
+    from ..results import Ranking
+
+__all__ = ["ScoringPlayground", "ranking_table_html"]
+
+_TABLE_COLUMNS = {
+    "index": "input index",
+    "text": "text",
+    "logit": "raw logit",
+    "score": "normalized score",
+    "n_tokens": "tokens",
+    "truncated": "truncated",
+}
+
+
+def ranking_table_html(ranking: Ranking) -> str:
+    """The raw table of a ranking (rank order): input index, text, raw logit, normalized score, tokens, truncated.
+
+    Example:
+        >>> from rerankkit.results import Ranking
+        >>> r = Ranking.from_scores(query="q", texts=["a", "b"], logits=[-1.0, 2.0], n_tokens=[4, 4], n_cut=[0, 0])
+        >>> "normalized score" in ranking_table_html(r)
+        True
+    """
+    frame = ranking.to_frame()[list(_TABLE_COLUMNS)].rename(columns=_TABLE_COLUMNS)
+    table = frame.to_html(index=False, escape=True, float_format=lambda x: f"{x:.4f}", classes="rk-table", border=0)
+    return f"<div class='rk-table-wrap' style='max-height:320px;overflow:auto'>{table}</div>"
+
+
+def _passage_lines(text: str) -> list[str]:
+    """One passage per non-blank line."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class ScoringPlayground(widgets.VBox):
+    """A query box, a passages box (one per line), max_length, a threshold with presets, and Rerank.
+
+    Args:
+        reranker: A loaded :class:`~rerankkit.reranker.Reranker`, or a model spec (hub id, folder,
+            ``"tiny-random"``) loaded on the first Rerank; ``None`` means ``$RERANKKIT_MODEL`` or
+            the default model.
+        query: Initial query.
+        passages: Initial passages (a list, or one string with one passage per line).
+        threshold: Initial threshold: a preset name or a normalized score in [0, 1].
+        max_length: Initial tokens per pair (default: the reranker's).
+        cache_size: Rankings kept, keyed on (query, passages, max_length).
+
+    Attributes:
+        ranking: The ranking shown, or ``None``.
+        model_calls: Times the model was asked to score.
+        cache_hits: Times a Rerank was answered from the cache.
+        last_error: The message shown in the error box, or ``None``.
+        status_text: The status line as plain text.
+
+    Example:
+        >>> import rerankkit
+        >>> app = ScoringPlayground(rerankkit.load("tiny-random"), query="capital of France?",
+        ...                         passages=["Paris is the capital of France.", "Berlin is in Germany."])
+        >>> app.button.click()
+        >>> len(app.ranking), app.model_calls, app.cards.value.count('class="rk-card"')
+        (2, 1, 2)
+    """
+
+    def __init__(
+        self,
+        reranker: Reranker | str | os.PathLike | None = None,
+        *,
+        query: str = "",
+        passages: Sequence[str] | str = (),
+        threshold: float | str = "balanced",
+        max_length: int | None = None,
+        cache_size: int = 32,
+    ) -> None:
+        from ..reranker import Reranker
+
+        if isinstance(reranker, Reranker):
+            self._reranker: Reranker | None = reranker
+            self._spec = reranker.info.model_id
+        else:
+            self._reranker = None
+            self._spec = resolve_model_id(reranker)
+        self._cache: OrderedDict[tuple, Ranking] = OrderedDict()
+        self._cache_size = max(1, int(cache_size))
+        self.ranking: Ranking | None = None
+        self.model_calls = 0
+        self.cache_hits = 0
+        self.last_error: str | None = None
+        self._status_prefix = ""
+        self.status_text = ""
+
+        start = resolve_threshold(threshold)
+        limit = self._reranker.info.model_max_length if self._reranker else 8192
+        self.badge = widgets.HTML()
+        self.query = widgets.Text(value=query, description="Query", placeholder="Type a question",
+                                  layout=widgets.Layout(width="100%"))
+        self.passages = widgets.Textarea(
+            value=passages if isinstance(passages, str) else "\n".join(passages), description="Passages",
+            placeholder="One passage per line", layout=widgets.Layout(width="100%", height="160px"),
+        )
+        self.max_length = widgets.BoundedIntText(
+            value=max_length or (self._reranker.info.max_length if self._reranker else 512), min=16, max=limit,
+            description="max_length", tooltip="Tokens per pair kept; longer pairs lose the end of the passage",
+            layout=widgets.Layout(width="220px"),
+        )
+        self.threshold = widgets.FloatSlider(
+            value=start, min=0.0, max=1.0, step=0.01, readout_format=".2f", description="Threshold",
+            tooltip="Cut-off on the normalized score (sigmoid of the raw logit)",
+            layout=widgets.Layout(width="420px"),
+        )
+        names = list(THRESHOLD_PRESETS)
+        self.preset = widgets.ToggleButtons(
+            options=[(f"{n} {THRESHOLD_PRESETS[n].value:.1f}", n) for n in names],
+            tooltips=[THRESHOLD_PRESETS[n].rationale for n in names],
+            value=self._preset_for(start), style={"button_width": "130px"},
+        )
+        self.button = widgets.Button(description="Rerank", button_style="primary", icon="sort",
+                                     tooltip="Score every passage against the query and rank them")
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="Scoring",
+                                            layout=widgets.Layout(visibility="hidden", width="300px"))
+        self.status = widgets.HTML()
+        self.error = widgets.HTML()
+        self.cards = widgets.HTML()
+        self.show_table = widgets.ToggleButton(value=False, description="Raw table", icon="table",
+                                               tooltip="Show every row: input index, text, raw logit, "
+                                                       "normalized score, tokens, truncated")
+        self.table = widgets.HTML(layout=widgets.Layout(display="none"))
+
+        self.button.on_click(lambda _: self.rerank())
+        self.threshold.observe(self._on_threshold, names="value")
+        self.preset.observe(self._on_preset, names="value")
+        self.show_table.observe(self._on_table_toggle, names="value")
+        self._render_badge()
+        super().__init__(
+            [
+                self.badge,
+                self.query,
+                self.passages,
+                widgets.HBox([self.max_length, self.threshold]),
+                self.preset,
+                widgets.HBox([self.button, self.progress, self.show_table]),
+                self.status,
+                self.error,
+                self.cards,
+                self.table,
+            ],
+            layout=widgets.Layout(max_width="900px"),
+        )
+
+    # -- state -----------------------------------------------------------------------------
+    @property
+    def reranker(self) -> Reranker | None:
+        """The reranker in use (``None`` until a model spec has been loaded)."""
+        return self._reranker
+
+    @staticmethod
+    def _preset_for(value: float) -> str | None:
+        return next((name for name, p in THRESHOLD_PRESETS.items() if abs(p.value - value) < 1e-9), None)
+
+    def _render_badge(self) -> None:
+        if self._reranker is not None:
+            self.badge.value = model_badge(self._reranker.info)
+        else:
+            self.badge.value = (f"<div class='rk-badge'><b>Model</b> {html.escape(self._spec)} "
+                                "(loads on the first Rerank)</div>")
+
+    def _show_error(self, exc: BaseException) -> None:
+        self.last_error = friendly_message(exc)
+        self.error.value = error_html(exc)
+
+    def _clear_error(self) -> None:
+        self.last_error = None
+        self.error.value = ""
+
+    def _ensure_reranker(self) -> Reranker:
+        if self._reranker is None:
+            from ..loading import load
+
+            self.status.value = status_html(f"Loading {self._spec} ...")
+            self._reranker = load(self._spec)
+            self.max_length.max = self._reranker.info.model_max_length
+            self._render_badge()
+        return self._reranker
+
+    # -- actions ---------------------------------------------------------------------------
+    def rerank(self) -> Ranking | None:
+        """Score the passages against the query (or reuse a cached ranking) and show the cards.
+
+        Returns the ranking, or ``None`` after showing an error inside the widget.
+        """
+        self._clear_error()
+        controls = [self.button, self.query, self.passages, self.max_length]
+        with busy(controls, self.progress):
+            self.progress.value = 0
+            try:
+                query, texts = self.query.value, _passage_lines(self.passages.value)
+                validate_pairs(query, texts)  # bad input is reported before any model is loaded
+                reranker = self._ensure_reranker()
+                key = (query, tuple(texts), int(self.max_length.value))
+                started = time.perf_counter()
+                ranking = self._cache.get(key)
+                from_cache = ranking is not None
+                if from_cache:
+                    self._cache.move_to_end(key)
+                    self.cache_hits += 1
+                else:
+                    # Truncation is reported in the status line and on the cards, not as a log warning.
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore", TruncationWarning)
+                        ranking = reranker.rerank(query, texts, max_length=key[2], show_progress=False)
+                    self.model_calls += 1
+                    self._cache[key] = ranking
+                    if len(self._cache) > self._cache_size:
+                        self._cache.popitem(last=False)
+                seconds = time.perf_counter() - started
+            except Exception as exc:  # every failure becomes a readable message in the widget
+                self.ranking = None
+                self.cards.value = self.table.value = ""
+                self.status_text = "Nothing scored."
+                self.status.value = status_html(self.status_text)
+                self._show_error(exc)
+                return None
+            self.progress.value = 1
+        self.ranking = ranking.with_threshold(self.threshold.value)
+        n = len(ranking)
+        if from_cache:
+            timing = f"Served {n} passages from the cache in {seconds * 1e3:.1f} ms (no model call)"
+        else:
+            timing = f"Scored {n} passages in {seconds * 1e3:.1f} ms on {reranker.info.device}"
+        n_cut = sum(r.truncated for r in ranking)
+        if n_cut:
+            timing += f"; {n_cut} passage(s) truncated to max_length={key[2]}"
+        self._status_prefix = f"{timing} · model calls {self.model_calls}, cache hits {self.cache_hits}"
+        self._render()
+        return self.ranking
+
+    def _render(self) -> None:
+        if self.ranking is None:
+            return
+        n_pass = sum(r.passes for r in self.ranking)
+        self.cards.value = ranking_html(self.ranking)
+        self.table.value = ranking_table_html(self.ranking)
+        self.status_text = (
+            f"{self._status_prefix} · threshold {self.ranking.threshold:.2f}: {n_pass} of {len(self.ranking)} pass"
+        )
+        self.status.value = status_html(self.status_text)
+
+    def _on_threshold(self, change: dict) -> None:
+        self.preset.value = self._preset_for(change["new"])
+        if self.ranking is not None:
+            self.ranking = self.ranking.with_threshold(change["new"])
+            self._render()
+
+    def _on_preset(self, change: dict) -> None:
+        if change["new"] is not None:
+            self.threshold.value = THRESHOLD_PRESETS[change["new"]].value
+
+    def _on_table_toggle(self, change: dict) -> None:
+        self.table.layout.display = None if change["new"] else "none"
+
+    def __repr__(self) -> str:
+        return f"ScoringPlayground(model={self._spec!r}, model_calls={self.model_calls}, cache_hits={self.cache_hits})"
