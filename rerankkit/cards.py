@@ -34,9 +34,10 @@ _STYLE = """
 
 def random_weights_banner(label: str) -> str:
     """A yellow banner saying the scores come from random weights."""
+    name = label.split(" (random weights")[0]  # a ModelInfo.label already carries the warning
     return (
         '<div class="rk-banner"><b>Random weights.</b> '
-        f"{html.escape(label)} is a test model with the real architecture; its scores exercise the code and mean nothing. "
+        f"{html.escape(name)} is a test model with the real architecture; its scores exercise the code and mean nothing. "
         "Load BAAI/bge-reranker-v2-m3 for real scores.</div>"
     )
 
@@ -60,8 +61,10 @@ def _card(row, threshold: float) -> str:
     )
 
 
-def ranking_html(ranking: Ranking) -> str:
+def ranking_html(ranking: Ranking, *, banner: bool = True) -> str:
     """Render a ranking as score cards: normalized score (4 decimals), raw logit in grey, a bar, the text.
+
+    ``banner=False`` leaves out the random-weights banner, for views that already show one.
 
     Example:
         >>> from rerankkit.results import Ranking
@@ -77,6 +80,6 @@ def ranking_html(ranking: Ranking) -> str:
         f"score = sigmoid(raw logit), in [0, 1] · threshold {ranking.threshold:.2f}: "
         f"{n_pass} at or above (green), {len(ranking) - n_pass} below (red)</small></div>"
     )
-    banner = random_weights_banner(ranking.model_label) if ranking.random_weights else ""
+    warning = random_weights_banner(ranking.model_label) if banner and ranking.random_weights else ""
     cards = "".join(_card(row, ranking.threshold) for row in ranking)
-    return f'{_STYLE}<div class="rk-ranking">{banner}{head}{cards}</div>'
+    return f'{_STYLE}<div class="rk-ranking">{warning}{head}{cards}</div>'

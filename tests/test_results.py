@@ -78,6 +78,13 @@ def test_cards(ranking):
     assert "truncated: 2 tokens cut" in page
 
 
+def test_banner_names_the_model_once_and_can_be_left_out(ranking):
+    page = ranking_html(ranking)
+    assert "tiny-random is a test model" in page
+    assert "Random weights" not in ranking_html(ranking, banner=False)
+    assert ranking_html(ranking, banner=False).count('class="rk-card"') == 5
+
+
 def test_repr_names_both_scales(ranking):
     text = repr(ranking)
     assert "score 0.9526" in text and "logit  +3.0000" in text

@@ -265,7 +265,7 @@ class ScoringPlayground(widgets.VBox):
         if self.ranking is None:
             return
         n_pass = sum(r.passes for r in self.ranking)
-        self.cards.value = ranking_html(self.ranking)
+        self.cards.value = ranking_html(self.ranking, banner=False)  # the header shows it already
         self.table.value = ranking_table_html(self.ranking)
         self.status_text = (
             f"{self._status_prefix} · threshold {self.ranking.threshold:.2f}: {n_pass} of {len(self.ranking)} pass"
