@@ -36,6 +36,7 @@ __all__ = [
 TINY_RANDOM = "tiny-random"
 MARKER_FILE = "rerankkit.json"
 _SPECIAL_TOKENS = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
+_MAX_PIECE = 10  # characters, "▁" included: long enough for whole common words
 
 # Hand-written sentences so the tokenizer sees every script the notebooks use,
 # even before any case data is installed.
@@ -103,25 +104,29 @@ def _unigram_pieces(corpus: list[str], size: int) -> list[tuple[str, float]]:
     """A SentencePiece-style Unigram vocabulary: pieces with log-probability scores.
 
     Counted in plain Python rather than trained with ``tokenizers``' multi-threaded
-    UnigramTrainer, whose output varies from run to run. Every character seen is a piece
-    (so nothing in the corpus becomes <unk>); then the substrings of up to 6 characters
-    (words carry SentencePiece's leading "▁") that cover the most text. Han and kana runs
-    have no spaces, so they split into frequent substrings such as 首都, not one token per run.
+    UnigramTrainer, whose output varies from run to run. Every character seen is a piece (so
+    nothing in the corpus becomes <unk>); then frequent whole words (with SentencePiece's
+    leading "▁"), so common words are one token; then the frequent substrings of up to
+    ``_MAX_PIECE`` characters. Han and kana runs have no spaces, so they split into frequent
+    substrings such as 首都, not one token per run.
     """
-    counts: Counter[str] = Counter()
-    for line in corpus:
-        for word in line.split():
-            word = "▁" + word
-            for i in range(len(word)):
-                for j in range(i + 1, min(len(word), i + 6) + 1):
-                    counts[word[i:j]] += 1
-    total = sum(counts.values())
-    chars = sorted(piece for piece in counts if len(piece) == 1)
-    longer = sorted(
-        (piece for piece, n in counts.items() if len(piece) > 1 and n >= 2),
-        key=lambda piece: (-counts[piece] * len(piece), piece),
-    )[: max(0, size - len(chars))]
-    return [(piece, round(math.log(counts[piece] / total), 4)) for piece in chars + longer]
+    words: Counter[str] = Counter("▁" + word for line in corpus for word in line.split())
+    pieces: Counter[str] = Counter()
+    for word, n in words.items():
+        for i in range(len(word)):
+            for j in range(i + 1, min(len(word), i + _MAX_PIECE) + 1):
+                pieces[word[i:j]] += n
+    total = sum(pieces.values())
+    chars = sorted(piece for piece in pieces if len(piece) == 1)
+    whole = sorted(
+        (w for w, n in words.items() if 1 < len(w) <= _MAX_PIECE and n >= 2), key=lambda w: (-words[w], w)
+    )[: (size - len(chars)) // 2]
+    chosen = set(chars) | set(whole)
+    parts = sorted(
+        (p for p, n in pieces.items() if p not in chosen and len(p) > 1 and n >= 2),
+        key=lambda p: (-pieces[p] * (len(p) - 1), p),
+    )[: max(0, size - len(chosen))]
+    return [(piece, round(math.log(pieces[piece] / total), 4)) for piece in chars + whole + parts]
 
 
 def tiny_random_path() -> Path:
@@ -137,7 +142,7 @@ def tiny_random_path() -> Path:
     return target
 
 
-def build_tiny_random(target: Path, *, corpus: list[str] | None = None, vocab_size: int = 3000) -> Path:
+def build_tiny_random(target: Path, *, corpus: list[str] | None = None, vocab_size: int = 8000) -> Path:
     """Build the tiny model and tokenizer into ``target`` (atomically) and return it.
 
     Args:
