@@ -379,6 +379,11 @@ def load(
     known = lookup(spec)
     kind: ModelKind = known.kind if known else "encoder"
     flag_class = known.flag_class if known else "FlagReranker"
+    if resolved_dtype == "int8" and (kind != "encoder" or len(devices) > 1):
+        raise ValueError(
+            "dtype='int8' runs encoder rerankers on one CPU device; "
+            f"{spec} is a {kind} model on {len(devices)} device(s): use dtype='fp32' or 'bf16' there."
+        )
     limit = model_limit(config, known)
     max_length = check_max_length(max_length, limit, spec)
 

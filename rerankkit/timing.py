@@ -65,6 +65,7 @@ COLUMNS: dict[str, str] = {
     "device": "cpu or cuda:N",
     "dtype": "fp32, fp16, bf16 or int8",
     "backend": "what ran the forward pass (torch or the int8 backend)",
+    "attention": "attention kernel of the torch model (sdpa, eager, ...)",
     "batch_size": "pairs per forward pass",
     "length": "tokens per pair (int), or 'mixed'",
     "n_pairs": "pairs per timed repeat",
@@ -444,6 +445,7 @@ def benchmark(
                         **base,
                         "timing_only": rr.info.timing_only,
                         "backend": rr.info.backend,
+                        "attention": getattr(rr.model.config, "_attn_implementation", None),
                         "n_pairs": n,
                         "repeats": m.repeats,
                         "pairs_per_s": median,
@@ -458,7 +460,8 @@ def benchmark(
                         "load_s": load_s,
                         "first_response_s": first_response_s,
                         "status": "ok",
-                        "note": "random weights: timing only" if rr.info.random_weights else "",
+                        "note": ("random weights: timing only" if rr.info.timing_only
+                                 else "random weights (test model)" if rr.info.random_weights else ""),
                     })
             del rr
             gc.collect()
