@@ -123,12 +123,9 @@ class TimingDashboard(widgets.VBox):
         if not ok.empty:
             self.figures = {"throughput": plots.throughput_plot(table), "latency": plots.latency_plot(table),
                             "cold start": plots.cold_start_plot(table)}
-        self.plots.clear_output()
-        with self.plots:
-            from IPython.display import display
-
-            for fig in self.figures.values():
-                display(fig)
+        self.plots.outputs = ()  # clear_output() would print a terminal escape outside a kernel
+        for fig in self.figures.values():
+            self.plots.append_display_data(fig)
         n_ok = len(ok)
         self.status.value = status_html(
             f"{n_ok} of {len(table)} cells ran; pairs/s is the median of {self.repeats.value} timed repeats "
