@@ -258,6 +258,7 @@ def _torch_int8(model):
         # torch announces a move of its quantization API to torchao; the API works today.
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", FutureWarning)
+        warnings.filterwarnings("ignore", message=".*quantize_per_tensor.*")
         return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 

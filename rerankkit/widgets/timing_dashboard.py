@@ -7,10 +7,10 @@ this module only wires controls to them. After a run, ``.table`` holds the DataF
 Example:
     >>> from rerankkit.widgets import TimingDashboard
     >>> dash = TimingDashboard("tiny-random", batch_sizes=(2,), lengths=(16,), repeats=1, n_batches=1)
-    >>> dash.devices.value = ("cpu",)
+    >>> dash.devices.value, dash.dtypes.value = ("cpu",), ("fp32",)
     >>> dash.run_button.click()
-    >>> dash.error is None, list(dash.table["status"])
-    (True, ['ok'])
+    >>> dash.error is None, list(dash.table["status"]), sorted(dash.figures)
+    (True, ['ok'], ['cold start', 'latency', 'throughput'])
 """
 
 from __future__ import annotations
