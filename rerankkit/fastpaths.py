@@ -87,7 +87,7 @@ DEFAULT_GROUPS: list[tuple[str, list[str]]] = [
             "Dropout, batch normalization and data augmentation reduce overfitting.",
             "Deep learning models learn representations from data with many layers.",
             "The quick brown fox jumps over the lazy dog.",
-            "Regularization, early stopping and more training data help a model generalize to unseen inputs.",
+            "Early stopping and more training data also help a model generalize.",
         ],
     ),
     (
