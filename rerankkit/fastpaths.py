@@ -41,7 +41,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "INT8_BACKENDS",
-    "DEFAULT_INT8_BACKEND",
+    "INT8_PREFERENCE",
+    "backend_available",
+    "default_int8_backend",
     "quantize_int8",
     "Agreement",
     "agreement",
@@ -49,8 +51,35 @@ __all__ = [
 ]
 
 INT8_BACKENDS = ("torch", "onnxruntime", "openvino")
-# Chosen by measurement (benchmarks/cpu_fast_paths.py; figures in the README).
-DEFAULT_INT8_BACKEND = "torch"
+# Fastest first, by measurement (benchmarks/cpu_fast_paths.py; figures in the README and
+# benchmarks/reference/). The default is the first whose packages are installed.
+INT8_PREFERENCE = ("openvino", "onnxruntime", "torch")
+_NEEDS = {"torch": ("torch",), "onnxruntime": ("onnxruntime", "onnx"), "openvino": ("openvino", "nncf")}
+
+
+def backend_available(backend: str) -> bool:
+    """Whether the packages an int8 backend needs are installed.
+
+    Example:
+        >>> backend_available("torch")
+        True
+    """
+    import importlib.util
+
+    return all(importlib.util.find_spec(name) is not None for name in _NEEDS[backend])
+
+
+def default_int8_backend() -> str:
+    """``$RERANKKIT_INT8_BACKEND``, else the fastest measured backend that is installed.
+
+    Example:
+        >>> default_int8_backend() in INT8_BACKENDS
+        True
+    """
+    chosen = os.environ.get("RERANKKIT_INT8_BACKEND", "").strip().lower()
+    if chosen:
+        return chosen
+    return next(b for b in INT8_PREFERENCE if backend_available(b))
 
 # Query/passage groups for agreement checks when no case set is given: the classic first
 # check plus a few groups with near misses, several scripts and very different lengths.
@@ -266,15 +295,15 @@ def quantize_int8(flag: Any, model_path: str | os.PathLike, backend: str | None 
     """Swap the model of a loaded FlagReranker for an int8 one; return the backend name.
 
     Called by :func:`rerankkit.load` for ``dtype="int8"``. ``backend`` is one of
-    :data:`INT8_BACKENDS` (default :data:`DEFAULT_INT8_BACKEND`, or ``$RERANKKIT_INT8_BACKEND``).
+    :data:`INT8_BACKENDS` (default: :func:`default_int8_backend`).
 
     Example:
         >>> import rerankkit
         >>> rr = rerankkit.load("tiny-random", device="cpu", dtype="int8")
-        >>> rr.info.dtype, rr.info.backend
-        ('int8', 'torch')
+        >>> rr.info.dtype, rr.info.backend == default_int8_backend()
+        ('int8', True)
     """
-    backend = (backend or os.environ.get("RERANKKIT_INT8_BACKEND") or DEFAULT_INT8_BACKEND).strip().lower()
+    backend = (backend or default_int8_backend()).strip().lower()
     if backend not in INT8_BACKENDS:
         raise ValueError(f"unknown int8 backend {backend!r}: use one of {', '.join(INT8_BACKENDS)}")
     model = flag.model

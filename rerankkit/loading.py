@@ -92,7 +92,7 @@ class ModelInfo:
             ("path", self.path),
             ("kind", f"{self.kind} ({self.flag_class})"),
             ("device", self.device),
-            ("dtype", self.dtype if self.backend == "torch" else f"{self.dtype} ({self.backend})"),
+            ("dtype", f"int8 ({self.backend})" if self.dtype == "int8" else self.dtype),
             ("max_length", f"{self.max_length} (model limit {self.model_max_length})"),
             ("parameters", _count(self.n_parameters)),
             ("load time", f"{self.load_seconds:.2f} s"),

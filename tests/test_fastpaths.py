@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import numpy as np
@@ -11,7 +10,15 @@ import torch
 
 import rerankkit
 from rerankkit import testing
-from rerankkit.fastpaths import DEFAULT_GROUPS, INT8_BACKENDS, agreement, quantize_int8
+from rerankkit.fastpaths import (
+    DEFAULT_GROUPS,
+    INT8_BACKENDS,
+    INT8_PREFERENCE,
+    agreement,
+    backend_available,
+    default_int8_backend,
+    quantize_int8,
+)
 
 # The stated tolerance of an int8 path against fp32, relative to the spread of the fp32 logits
 # over the groups (tiny-random's logits span several units, so absolute figures would say little).
@@ -32,8 +39,7 @@ def _within_tolerance(reference, candidate) -> bool:
 
 
 def _installed(backend: str) -> bool:
-    needs = {"torch": ["torch"], "onnxruntime": ["onnxruntime", "onnx"], "openvino": ["openvino", "nncf"]}[backend]
-    return all(importlib.util.find_spec(name) is not None for name in needs)
+    return backend_available(backend)
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +55,19 @@ def int8_models():
 
 def test_load_int8_reports_dtype_and_backend():
     rr = rerankkit.load("tiny-random", device="cpu", dtype="int8")
-    assert rr.info.dtype == "int8" and rr.info.backend in INT8_BACKENDS
-    assert "int8" in str(rr.info)
+    assert rr.info.dtype == "int8" and rr.info.backend == default_int8_backend()
+    assert f"int8 ({rr.info.backend})" in str(rr.info)
+
+
+def test_default_backend_is_the_fastest_installed(monkeypatch):
+    import rerankkit.fastpaths as fastpaths
+
+    monkeypatch.delenv("RERANKKIT_INT8_BACKEND", raising=False)
+    assert default_int8_backend() == next(b for b in INT8_PREFERENCE if backend_available(b))
+    monkeypatch.setattr(fastpaths, "backend_available", lambda b: b == "torch")
+    assert default_int8_backend() == "torch"
+    monkeypatch.setenv("RERANKKIT_INT8_BACKEND", "onnxruntime")
+    assert default_int8_backend() == "onnxruntime"
 
 
 @pytest.mark.parametrize("backend", INT8_BACKENDS)
