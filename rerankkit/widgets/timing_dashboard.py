@@ -116,7 +116,7 @@ class TimingDashboard(widgets.VBox):
         if bool(table["timing_only"].fillna(False).astype(bool).any()):
             banner = ("<div class='rk-banner'><b>Random weights, timing only.</b> Speeds are honest for this "
                       "architecture; scores would mean nothing.</div>")
-        shown = table[_TABLE_COLUMNS].round(2).fillna("-")
+        shown = table[_TABLE_COLUMNS].round(2).astype(object).where(table[_TABLE_COLUMNS].notna(), "-")
         self.output.value = banner + shown.to_html(index=False, classes="rk-timing", escape=True)
         ok = table[table["status"] == "ok"]
         self.figures = {}
