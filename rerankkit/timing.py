@@ -263,6 +263,13 @@ def environment() -> dict[str, str]:
         "transformers": transformers.__version__,
         "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "unavailable",
     }
+    from importlib.metadata import PackageNotFoundError, version
+
+    for package in ("FlagEmbedding", "sentence-transformers", "onnxruntime", "openvino", "nncf"):
+        try:
+            env[package] = version(package)
+        except PackageNotFoundError:
+            pass
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
             names = [line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")]
