@@ -53,7 +53,7 @@ __all__ = [
 INT8_BACKENDS = ("torch", "onnxruntime", "openvino")
 # Fastest first, by measurement (benchmarks/cpu_fast_paths.py; figures in the README and
 # benchmarks/reference/). The default is the first whose packages are installed.
-INT8_PREFERENCE = ("openvino", "onnxruntime", "torch")
+INT8_PREFERENCE = ("onnxruntime", "openvino", "torch")
 _NEEDS = {"torch": ("torch",), "onnxruntime": ("onnxruntime", "onnx"), "openvino": ("openvino", "nncf")}
 
 

@@ -347,6 +347,11 @@ def _forward_fn(rr: Reranker):
     return run
 
 
+def _attention(rr: Reranker) -> str | None:
+    kernel = getattr(rr.model.config, "_attn_implementation", None)
+    return kernel if rr.info.backend == "torch" or kernel is None else f"{kernel} (as exported)"
+
+
 def _sync_fn(device: str) -> Callable[[], None]:
     if device.startswith("cuda"):
         import torch
@@ -452,7 +457,7 @@ def benchmark(
                         **base,
                         "timing_only": rr.info.timing_only,
                         "backend": rr.info.backend,
-                        "attention": getattr(rr.model.config, "_attn_implementation", None),
+                        "attention": _attention(rr),
                         "n_pairs": n,
                         "repeats": m.repeats,
                         "pairs_per_s": median,
