@@ -52,7 +52,10 @@ def test_units_agree_with_each_other(table):
     assert (ok.latency_p50_ms <= ok.latency_p95_ms).all() and (ok.latency_p50_ms > 0).all()
     assert (ok.memory_kind == "rss").all() and (ok.peak_memory_mb > 10).all()
     assert (ok.load_s > 0).all() and (ok.first_response_s > 0).all()
-    assert set(ok.backend) == {"torch"} and set(ok.attention) == {"sdpa"}
+    from rerankkit.fastpaths import default_int8_backend
+
+    assert set(ok[ok.dtype == "fp32"].backend) == {"torch"} and set(ok[ok.dtype == "fp32"].attention) == {"sdpa"}
+    assert set(ok[ok.dtype == "int8"].backend) == {default_int8_backend()}
     assert not ok.timing_only.any()
 
 
