@@ -233,12 +233,13 @@ def _onnxruntime_int8(model, model_path) -> _ExportedClassifier:
     quantization = require("onnxruntime.quantization", pip_name="onnxruntime", feature="the ONNX Runtime int8 path")
 
     def build(workdir: Path) -> None:
-        fp32 = _export_onnx(model, workdir / "model-fp32.onnx")
+        # The fp32 export of a large model spills its tensors into many files: keep them apart and drop them.
+        (workdir / "fp32").mkdir()
+        fp32 = _export_onnx(model, workdir / "fp32" / "model.onnx")
         quantization.quantize_dynamic(os.fspath(fp32), os.fspath(workdir / "model-int8.onnx"),
                                       weight_type=quantization.QuantType.QInt8,
                                       use_external_data_format=True)  # fp32 exports of large models pass 2 GB
-        for extra in workdir.glob("model-fp32.onnx*"):
-            extra.unlink()
+        shutil.rmtree(workdir / "fp32")
 
     folder = _atomic_build(_cache_dir(model_path, "onnxruntime"), build)
     options = ort.SessionOptions()
