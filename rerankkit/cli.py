@@ -145,6 +145,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         repeats=args.repeats,
         warmup=args.warmup,
         n_batches=args.n_batches,
+        peak_tflops=args.peak_tflops,
     )
     if args.json:
         print(json.dumps({"environment": table.attrs.get("environment", environment()),
@@ -156,7 +157,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     env = table.attrs.get("environment", {})
     print(", ".join(f"{k} {v}" for k, v in env.items()))
     shown = ["device", "dtype", "backend", "batch_size", "length", "pairs_per_s", "tokens_per_s", "latency_p50_ms",
-             "latency_p95_ms", "peak_memory_mb", "padding_efficiency", "status", "note"]
+             "latency_p95_ms", "model_tflops_per_s", "peak_memory_mb", "padding_efficiency", "status", "note"]
     import pandas as pd
 
     with pd.option_context("display.max_columns", None, "display.width", 200, "display.max_colwidth", 60):
@@ -205,6 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--repeats", type=int, default=3, help="timed repeats per cell (default: 3)")
     bench.add_argument("--warmup", type=int, default=1, help="untimed warm-up passes per cell (default: 1)")
     bench.add_argument("--n-batches", type=int, default=2, help="batches per pass (default: 2)")
+    bench.add_argument("--peak-tflops", type=float, default=None,
+                       help="the hardware's peak TFLOP/s for the dtype (e.g. a GPU's dense bf16 peak): "
+                            "adds the fraction of it that the model's FLOPs reach")
     bench.add_argument("--json", action="store_true", help="print the table as JSON (with units and environment)")
     bench.set_defaults(func=_cmd_bench)
     return parser

@@ -50,6 +50,7 @@ __all__ = [
     "synthetic_batches",
     "mixed_lengths",
     "padding_efficiency",
+    "flops_per_pair",
     "cold_start",
     "environment",
     "COLUMNS",
@@ -77,6 +78,8 @@ COLUMNS: dict[str, str] = {
     "tokens_per_s": "median over repeats, real (unpadded) tokens per second",
     "latency_p50_ms": "median batch latency over all timed batches, milliseconds",
     "latency_p95_ms": "95th-percentile batch latency, milliseconds",
+    "model_tflops_per_s": "matrix-product FLOPs of the model on the real tokens, per second, in 10^12 (median)",
+    "fraction_of_peak": "model_tflops_per_s / peak_tflops, when a peak was given (e.g. a GPU's bf16 peak)",
     "peak_memory_mb": "CPU: peak resident memory of the process; CUDA: max allocated by torch, MiB",
     "memory_kind": "rss or cuda_max_allocated",
     "padding_efficiency": "real tokens / padded tokens in the batches (1.0 = no padding)",
@@ -352,6 +355,29 @@ def _attention(rr: Reranker) -> str | None:
     return kernel if rr.info.backend == "torch" or kernel is None else f"{kernel} (as exported)"
 
 
+def flops_per_pair(config: Any, n_tokens: int) -> float:
+    """Matrix-product FLOPs of one forward pass of a BERT-like encoder over one pair of ``n_tokens`` tokens.
+
+    Counts the dense layers (2 FLOPs per weight per token: Q, K, V, output and the two
+    feed-forward matrices in every layer) and attention's two products (QK^T and attention x V,
+    ``4 * n_tokens * hidden`` per token per layer); embeddings, norms and the one-row head are
+    left out. Returns NaN for a config without these shapes.
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> c = SimpleNamespace(hidden_size=4, intermediate_size=8, num_hidden_layers=1)
+        >>> flops_per_pair(c, 2)  # 2 tokens * (2 * (4*16 + 2*32) + 4*2*4)
+        576.0
+    """
+    try:
+        h, f, layers = int(config.hidden_size), int(config.intermediate_size), int(config.num_hidden_layers)
+    except (AttributeError, TypeError, ValueError):
+        return float("nan")
+    dense = 2 * (4 * h * h + 2 * h * f)
+    attention = 4 * n_tokens * h
+    return float(n_tokens * layers * (dense + attention))
+
+
 def _sync_fn(device: str) -> Callable[[], None]:
     if device.startswith("cuda"):
         import torch
@@ -371,6 +397,7 @@ def benchmark(
     warmup: int = 1,
     n_batches: int = 2,
     seed: int = 0,
+    peak_tflops: float | None = None,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> pd.DataFrame:
     """Time a reranker's forward pass over a grid of devices, dtypes, batch sizes and lengths.
@@ -386,6 +413,8 @@ def benchmark(
         warmup: Untimed passes per cell before timing (first calls allocate and pick kernels).
         n_batches: Batches per pass (each cell times ``batch_size * n_batches`` pairs).
         seed: Seed of the synthetic token ids and mixed lengths.
+        peak_tflops: The hardware's peak for the dtype measured (e.g. a GPU's published dense bf16
+            TFLOP/s); fills ``fraction_of_peak``. Without it that column stays empty.
         progress: Called as ``progress(done, total, label)`` after each cell (for progress bars).
 
     Returns:
@@ -402,6 +431,9 @@ def benchmark(
     for name, value, low in (("repeats", repeats, 1), ("warmup", warmup, 0), ("n_batches", n_batches, 1)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+    if peak_tflops is not None and (isinstance(peak_tflops, bool) or not isinstance(peak_tflops, (int, float))
+                                    or peak_tflops <= 0):
+        raise ValueError(f"peak_tflops must be a positive number of TFLOP/s, got {peak_tflops!r}")
     spec = resolve_model_id(model)
     tracker = _Progress(total=len(devices) * len(dtypes) * len(batch_sizes) * len(lengths), callback=progress)
     rows: list[dict] = []
@@ -453,6 +485,8 @@ def benchmark(
                     else:
                         peak, kind = _peak_rss_mb(), "rss"
                     median, slowest, fastest = m.rate(n)
+                    flops = sum(flops_per_pair(config, int(k)) for k in pair_lengths)
+                    tflops = m.rate(flops)[0] / 1e12
                     rows.append({
                         **base,
                         "timing_only": rr.info.timing_only,
@@ -466,6 +500,8 @@ def benchmark(
                         "tokens_per_s": m.rate(int(pair_lengths.sum()))[0],
                         "latency_p50_ms": m.latency_ms(50),
                         "latency_p95_ms": m.latency_ms(95),
+                        "model_tflops_per_s": tflops,
+                        "fraction_of_peak": tflops / peak_tflops if peak_tflops else None,
                         "peak_memory_mb": peak,
                         "memory_kind": kind,
                         "padding_efficiency": padding_efficiency(pair_lengths, batch_size),

@@ -59,6 +59,20 @@ def test_units_agree_with_each_other(table):
     assert not ok.timing_only.any()
 
 
+def test_model_flops_follow_the_dense_weights_of_the_model(table, tiny):
+    """FLOPs per token at a fixed length, checked against the Linear weights counted in the torch model."""
+    layer_weights = sum(m.weight.numel() for name, m in tiny.model.named_modules()
+                        if isinstance(m, torch.nn.Linear) and ".encoder." in f".{name}")
+    hidden, layers = tiny.model.config.hidden_size, tiny.model.config.num_hidden_layers
+    per_token = 2 * layer_weights + layers * 4 * 16 * hidden  # length 16: attention's two products
+    fixed = table[(table.status == "ok") & (table.length == 16) & (table.dtype == "fp32")]
+    np.testing.assert_allclose(fixed.model_tflops_per_s * 1e12, per_token * fixed.tokens_per_s, rtol=1e-9)
+    assert fixed.fraction_of_peak.isna().all()
+    with_peak = benchmark("tiny-random", devices=["cpu"], batch_sizes=[2], lengths=[16], repeats=1, n_batches=1,
+                          peak_tflops=2.0)
+    assert with_peak.fraction_of_peak[0] == pytest.approx(with_peak.model_tflops_per_s[0] / 2.0)
+
+
 def test_measure_excludes_warmup_and_counts_repeats():
     calls = []
 
