@@ -1,4 +1,4 @@
-"""Command line: ``rerankkit check | score | download``.
+"""Command line: ``rerankkit check | score | download | bench``.
 
 Examples:
     rerankkit check                      # load the default model and run the classic first check
@@ -6,6 +6,7 @@ Examples:
     rerankkit score "what is panda?" "hi" "The giant panda is a bear species."
     printf '{"query": "q", "passage": "p"}\\n' | rerankkit score --json
     rerankkit download --model BAAI/bge-reranker-v2-m3
+    rerankkit bench --model tiny-random --dtypes fp32,int8 --batch-sizes 8,32 --lengths 64,256 --repeats 3
 """
 
 from __future__ import annotations
@@ -122,6 +123,50 @@ def _cmd_download(args: argparse.Namespace) -> int:
     return 0
 
 
+def _csv(text: str, name: str, cast=str) -> list:
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if not items:
+        raise ValueError(f"--{name} is empty: pass comma-separated values, e.g. --{name} 8,32")
+    try:
+        return [item if cast is str or item == "mixed" else cast(item) for item in items]
+    except ValueError as exc:
+        raise ValueError(f"--{name} must be comma-separated integers (or 'mixed' for lengths), got {text!r}") from exc
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from .timing import COLUMNS, benchmark, environment
+
+    table = benchmark(
+        args.model,
+        devices=_csv(args.devices, "devices"),
+        dtypes=_csv(args.dtypes, "dtypes"),
+        batch_sizes=_csv(args.batch_sizes, "batch-sizes", int),
+        lengths=_csv(args.lengths, "lengths", int),
+        repeats=args.repeats,
+        warmup=args.warmup,
+        n_batches=args.n_batches,
+        peak_tflops=args.peak_tflops,
+    )
+    if args.json:
+        print(json.dumps({"environment": table.attrs.get("environment", environment()),
+                          "units": COLUMNS,
+                          "rows": json.loads(table.to_json(orient="records"))}, ensure_ascii=False, indent=2))
+        return 0
+    if bool(table["timing_only"].fillna(False).any()):
+        print("NOTE: random weights, timing only: speeds are honest for this architecture; scores mean nothing.")
+    env = table.attrs.get("environment", {})
+    print(", ".join(f"{k} {v}" for k, v in env.items()))
+    shown = ["device", "dtype", "backend", "batch_size", "length", "pairs_per_s", "tokens_per_s", "latency_p50_ms",
+             "latency_p95_ms", "model_tflops_per_s", "peak_memory_mb", "padding_efficiency", "status", "note"]
+    import pandas as pd
+
+    with pd.option_context("display.max_columns", None, "display.width", 200, "display.max_colwidth", 60):
+        print(table[shown].to_string(index=False, float_format=lambda x: f"{x:.2f}", na_rep="-"))
+    print(f"pairs_per_s: median of {args.repeats} timed repeats after {args.warmup} warm-up pass(es); "
+          "latency per batch; peak memory: process RSS on CPU, torch max allocated on CUDA (MiB).")
+    return 0
+
+
 def _add_model_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default=None, help="hub id, folder or tiny-random (default: $RERANKKIT_MODEL or BAAI/bge-reranker-v2-m3)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps (default: auto)")
@@ -149,6 +194,23 @@ def build_parser() -> argparse.ArgumentParser:
     download.add_argument("--model", default=None, help="hub id (default: $RERANKKIT_MODEL or BAAI/bge-reranker-v2-m3)")
     download.add_argument("--cache-dir", default=None, help="Hugging Face hub cache folder (default: the standard one)")
     download.set_defaults(func=_cmd_download)
+
+    bench = sub.add_parser("bench", help="time the forward pass over devices, dtypes, batch sizes and lengths")
+    bench.add_argument("--model", default=None,
+                       help="hub id, folder, tiny-random or random:<hub id> (default: $RERANKKIT_MODEL or "
+                            "BAAI/bge-reranker-v2-m3)")
+    bench.add_argument("--devices", default="cpu,cuda", help="comma-separated: cpu, cuda (default: cpu,cuda)")
+    bench.add_argument("--dtypes", default="fp32", help="comma-separated: fp32, fp16, bf16, int8 (default: fp32)")
+    bench.add_argument("--batch-sizes", default="8,32", help="comma-separated pairs per batch (default: 8,32)")
+    bench.add_argument("--lengths", default="64,256", help="comma-separated tokens per pair, or mixed (default: 64,256)")
+    bench.add_argument("--repeats", type=int, default=3, help="timed repeats per cell (default: 3)")
+    bench.add_argument("--warmup", type=int, default=1, help="untimed warm-up passes per cell (default: 1)")
+    bench.add_argument("--n-batches", type=int, default=2, help="batches per pass (default: 2)")
+    bench.add_argument("--peak-tflops", type=float, default=None,
+                       help="the hardware's peak TFLOP/s for the dtype (e.g. a GPU's dense bf16 peak): "
+                            "adds the fraction of it that the model's FLOPs reach")
+    bench.add_argument("--json", action="store_true", help="print the table as JSON (with units and environment)")
+    bench.set_defaults(func=_cmd_bench)
     return parser
 
 

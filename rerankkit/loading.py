@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 
 from .errors import ModelUnavailableError
 from .models import DEFAULT_MODEL, KnownModel, ModelKind, lookup
-from .testing import TINY_RANDOM, read_marker, tiny_random_path
+from .testing import RANDOM_PREFIX, TINY_RANDOM, random_model_path, read_marker, tiny_random_path
 
 if TYPE_CHECKING:
     import torch
@@ -26,11 +26,12 @@ if TYPE_CHECKING:
 
 __all__ = ["ModelInfo", "load", "resolve_model_id", "fetch_model", "choose_device", "choose_dtype", "DTypeName"]
 
-DTypeName = Literal["fp32", "fp16", "bf16"]
+DTypeName = Literal["fp32", "fp16", "bf16", "int8"]
 _DTYPE_ALIASES: dict[str, DTypeName] = {
     "fp32": "fp32", "float32": "fp32", "float": "fp32",
     "fp16": "fp16", "float16": "fp16", "half": "fp16",
     "bf16": "bf16", "bfloat16": "bf16",
+    "int8": "int8", "qint8": "int8",
 }
 DEFAULT_MAX_LENGTH = 512
 MIN_MAX_LENGTH = 16
@@ -54,6 +55,10 @@ class ModelInfo:
         n_parameters: Parameter count.
         load_seconds: Wall time of :func:`load`.
         random_weights: True for built test models whose scores mean nothing.
+        timing_only: True for ``random:<hub id>`` models: the real shape with random
+            weights, built to measure speed and memory.
+        backend: What runs the forward pass: ``torch``, or the int8 backend
+            (see :mod:`rerankkit.fastpaths`).
     """
 
     model_id: str
@@ -67,10 +72,14 @@ class ModelInfo:
     n_parameters: int
     load_seconds: float
     random_weights: bool
+    timing_only: bool = False
+    backend: str = "torch"
 
     @property
     def label(self) -> str:
         """Short name for headers, with a warning when the weights are random."""
+        if self.timing_only:
+            return f"{self.model_id} (random weights, timing only: scores mean nothing)"
         return f"{self.model_id} (random weights: scores mean nothing)" if self.random_weights else self.model_id
 
     def as_dict(self) -> dict:
@@ -83,7 +92,7 @@ class ModelInfo:
             ("path", self.path),
             ("kind", f"{self.kind} ({self.flag_class})"),
             ("device", self.device),
-            ("dtype", self.dtype),
+            ("dtype", f"int8 ({self.backend})" if self.dtype == "int8" else self.dtype),
             ("max_length", f"{self.max_length} (model limit {self.model_max_length})"),
             ("parameters", _count(self.n_parameters)),
             ("load time", f"{self.load_seconds:.2f} s"),
@@ -232,13 +241,18 @@ def choose_dtype(dtype: str | torch.dtype = "auto", device: str = "cpu") -> DTyp
     if isinstance(dtype, torch.dtype):
         dtype = {torch.float32: "fp32", torch.float16: "fp16", torch.bfloat16: "bf16"}.get(dtype, str(dtype))
     if not isinstance(dtype, str):
-        raise TypeError(f"dtype must be 'auto', 'fp32', 'fp16' or 'bf16', got {dtype!r}")
+        raise TypeError(f"dtype must be 'auto', 'fp32', 'fp16', 'bf16' or 'int8', got {dtype!r}")
     name = dtype.strip().lower()
     if name == "auto":
         return "fp16" if device.startswith("cuda") else "fp32"
     if name not in _DTYPE_ALIASES:
-        raise ValueError(f"unknown dtype {dtype!r}: use 'auto', 'fp32', 'fp16' or 'bf16'")
+        raise ValueError(f"unknown dtype {dtype!r}: use 'auto', 'fp32', 'fp16', 'bf16' or 'int8'")
     resolved = _DTYPE_ALIASES[name]
+    if resolved == "int8" and device != "cpu":
+        raise ValueError(
+            f"dtype='int8' is a CPU fast path, but device={device!r}: pass device='cpu', "
+            "or use dtype='fp16' or 'bf16' on a GPU."
+        )
     if resolved == "fp16" and device == "cpu":
         warnings.warn(
             "dtype='fp16' is not supported on CPU by FlagEmbedding (it forces fp32); using fp32. "
@@ -254,7 +268,8 @@ def torch_dtype(name: str) -> torch.dtype:
     """The torch dtype for a dtype name (``fp32``, ``fp16`` or ``bf16``)."""
     import torch
 
-    return {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[name]
+    # int8 models are loaded in fp32 and then quantized (rerankkit.fastpaths).
+    return {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16, "int8": torch.float32}[name]
 
 
 def model_limit(config, known: KnownModel | None) -> int:
@@ -318,10 +333,12 @@ def load(
 
     Args:
         model: Hub id (default ``$RERANKKIT_MODEL`` or ``BAAI/bge-reranker-v2-m3``), a local
-            folder, or ``"tiny-random"`` (a tiny random-weight model built offline).
+            folder, ``"tiny-random"`` (a tiny random-weight model built offline), or
+            ``"random:<hub id>"`` (the real shape with random weights, for timing only).
         device: ``"auto"`` (CUDA, then MPS, then CPU), a device string, or a list of several
             devices to start FlagEmbedding's multi-process pool on purpose.
-        dtype: ``"auto"`` (fp16 on CUDA, fp32 elsewhere), ``"fp32"``, ``"fp16"`` or ``"bf16"``.
+        dtype: ``"auto"`` (fp16 on CUDA, fp32 elsewhere), ``"fp32"``, ``"fp16"``, ``"bf16"``, or
+            ``"int8"`` (CPU only: the measured int8 fast path, see :mod:`rerankkit.fastpaths`).
         max_length: Tokens per pair kept when scoring; default 512 (or the model's limit if lower).
         batch_size: Pairs per forward pass.
         cache_dir: Hugging Face hub cache folder (default: the standard one).
@@ -352,6 +369,8 @@ def load(
 
     if spec == TINY_RANDOM:
         path = tiny_random_path()
+    elif spec.startswith(RANDOM_PREFIX):
+        path = random_model_path(spec)
     elif Path(spec).expanduser().is_dir():
         path = Path(spec).expanduser().resolve()
         if not (path / "config.json").is_file():
@@ -368,6 +387,11 @@ def load(
     known = lookup(spec)
     kind: ModelKind = known.kind if known else "encoder"
     flag_class = known.flag_class if known else "FlagReranker"
+    if resolved_dtype == "int8" and (kind != "encoder" or len(devices) > 1):
+        raise ValueError(
+            "dtype='int8' runs encoder rerankers on one CPU device; "
+            f"{spec} is a {kind} model on {len(devices)} device(s): use dtype='fp32' or 'bf16' there."
+        )
     limit = model_limit(config, known)
     max_length = check_max_length(max_length, limit, spec)
 
@@ -384,6 +408,12 @@ def load(
     flag.model.eval()
     flag.model.to(device=devices[0], dtype=torch_dtype(resolved_dtype))
     n_parameters = sum(p.numel() for p in flag.model.parameters())
+    marker = read_marker(path)
+    backend = "torch"
+    if resolved_dtype == "int8":
+        from .fastpaths import quantize_int8
+
+        backend = quantize_int8(flag, path)
     info = ModelInfo(
         model_id=spec,
         path=os.fspath(path),
@@ -395,6 +425,8 @@ def load(
         model_max_length=limit,
         n_parameters=n_parameters,
         load_seconds=time.perf_counter() - started,
-        random_weights=bool(read_marker(path).get("random_weights", False)),
+        random_weights=bool(marker.get("random_weights", False)),
+        timing_only=bool(marker.get("timing_only", False)),
+        backend=backend,
     )
     return Reranker(flag, info, batch_size=batch_size)

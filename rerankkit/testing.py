@@ -31,6 +31,13 @@ __all__ = [
     "tiny_random_path",
     "build_tiny_random",
     "read_marker",
+    "RANDOM_PREFIX",
+    "RANDOM_SHAPES",
+    "random_shape",
+    "random_config",
+    "count_parameters",
+    "random_model_path",
+    "build_random_model",
 ]
 
 TINY_RANDOM = "tiny-random"
@@ -371,6 +378,135 @@ def build_tiny_random_encoder(target: Path, *, corpus: list[str] | None = None, 
             {"random_weights": True, "purpose": "tiny-random-encoder: bge-m3 layout, random weights; scores mean nothing"},
             indent=2,
         ))
+        if target.exists():
+            shutil.rmtree(target)
+        try:
+            workdir.rename(target)
+        except OSError:
+            if not (target / MARKER_FILE).exists():
+                raise
+    finally:
+        if workdir.exists():
+            shutil.rmtree(workdir, ignore_errors=True)
+    return target
+
+
+# -- same-shape random models for timing ------------------------------------------------
+
+RANDOM_PREFIX = "random:"
+
+# Shapes of known rerankers (from their published config.json files), so a random-weight
+# copy times like the real architecture without downloading it.
+RANDOM_SHAPES: dict[str, dict[str, int]] = {
+    "BAAI/bge-reranker-v2-m3": dict(
+        vocab_size=250002, hidden_size=1024, num_hidden_layers=24, num_attention_heads=16,
+        intermediate_size=4096, max_position_embeddings=8194, type_vocab_size=1,
+    ),
+    "BAAI/bge-reranker-large": dict(
+        vocab_size=250002, hidden_size=1024, num_hidden_layers=24, num_attention_heads=16,
+        intermediate_size=4096, max_position_embeddings=514, type_vocab_size=1,
+    ),
+    "BAAI/bge-reranker-base": dict(
+        vocab_size=250002, hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
+        intermediate_size=3072, max_position_embeddings=514, type_vocab_size=1,
+    ),
+}
+
+
+def random_shape(spec: str) -> tuple[str, dict[str, int]]:
+    """The hub id and architecture shape named by a ``random:<hub id>`` spec.
+
+    Example:
+        >>> hub_id, shape = random_shape("random:BAAI/bge-reranker-v2-m3")
+        >>> hub_id, shape["hidden_size"], shape["num_hidden_layers"]
+        ('BAAI/bge-reranker-v2-m3', 1024, 24)
+    """
+    hub_id = spec[len(RANDOM_PREFIX):].strip() if spec.startswith(RANDOM_PREFIX) else spec.strip()
+    if hub_id not in RANDOM_SHAPES:
+        known = ", ".join(f"'random:{name}'" for name in RANDOM_SHAPES)
+        raise ValueError(f"no known shape for {spec!r}: use one of {known}")
+    return hub_id, dict(RANDOM_SHAPES[hub_id])
+
+
+def random_config(spec: str):
+    """The ``XLMRobertaConfig`` of a ``random:`` spec (one label, as rerankers have).
+
+    Example:
+        >>> random_config("random:BAAI/bge-reranker-base").num_hidden_layers
+        12
+    """
+    from transformers import XLMRobertaConfig
+
+    _, shape = random_shape(spec)
+    config = XLMRobertaConfig(**shape, num_labels=1, pad_token_id=1, bos_token_id=0, eos_token_id=2)
+    config.architectures = ["XLMRobertaForSequenceClassification"]
+    return config
+
+
+def count_parameters(spec: str) -> int:
+    """Parameter count of a ``random:`` spec, built on the ``meta`` device (no memory for weights).
+
+    Example:
+        >>> round(count_parameters("random:BAAI/bge-reranker-v2-m3") / 1e6, 1)
+        567.8
+    """
+    import torch
+    from transformers import XLMRobertaForSequenceClassification
+
+    with torch.device("meta"):
+        model = XLMRobertaForSequenceClassification(random_config(spec))
+    return sum(p.numel() for p in model.parameters())
+
+
+def random_model_path(spec: str) -> Path:
+    """Folder of a ``random:<hub id>`` model, built once and cached by shape.
+
+    The weights are random (timing-only): the architecture and size match the named model,
+    so speed and memory are honest; scores mean nothing. The tokenizer is tiny-random's
+    (a few thousand pieces, all ids valid in the larger vocabulary): token counts differ
+    from the real tokenizer's, so :mod:`rerankkit.timing` controls lengths in tokens.
+    """
+    hub_id, shape = random_shape(spec)
+    key = hashlib.sha256(
+        json.dumps(shape, sort_keys=True).encode() + _fingerprint(_corpus()).encode()
+    ).hexdigest()[:12]
+    target = cache_root() / f"random-{hub_id.replace('/', '--')}-{key}"
+    if not (target / MARKER_FILE).exists():
+        build_random_model(spec, target)
+    return target
+
+
+def build_random_model(spec: str, target: Path) -> Path:
+    """Build a same-shape random-weight model for ``spec`` into ``target`` (atomically)."""
+    import torch
+    from transformers import AutoTokenizer, XLMRobertaForSequenceClassification
+
+    from .loading import quiet_transformers
+
+    hub_id, _ = random_shape(spec)
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
+    try:
+        with quiet_transformers():
+            tokenizer = AutoTokenizer.from_pretrained(tiny_random_path())
+            tokenizer.save_pretrained(workdir)
+        torch.manual_seed(0)
+        model = XLMRobertaForSequenceClassification(random_config(spec))
+        with quiet_transformers():
+            model.save_pretrained(workdir, safe_serialization=True)
+        (workdir / MARKER_FILE).write_text(
+            json.dumps(
+                {
+                    "random_weights": True,
+                    "timing_only": True,
+                    "shape_of": hub_id,
+                    "purpose": f"random:{hub_id}: same shape as {hub_id}, random weights; for timing only, "
+                    "scores mean nothing",
+                },
+                indent=2,
+            )
+        )
         if target.exists():
             shutil.rmtree(target)
         try:

@@ -6,6 +6,13 @@ from __future__ import annotations
 from .cross_lingual_explorer import CrossLingualExplorer
 from .explain_explorer import ExplainExplorer
 from .playground import ScoringPlayground
+from .timing_dashboard import TimingDashboard
 from .trap_explorer import TrapExplorer
 
-__all__: list[str] = ["CrossLingualExplorer", "ExplainExplorer", "ScoringPlayground", "TrapExplorer"]
+__all__: list[str] = [
+    "CrossLingualExplorer",
+    "ExplainExplorer",
+    "ScoringPlayground",
+    "TimingDashboard",
+    "TrapExplorer",
+]

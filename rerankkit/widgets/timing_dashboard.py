@@ -1,0 +1,132 @@
+"""Timing dashboard: choose devices, dtypes, batch sizes and lengths, run the benchmark, see table and plots.
+
+All the work is :func:`rerankkit.timing.benchmark` and the figures of :mod:`rerankkit.plots`;
+this module only wires controls to them. After a run, ``.table`` holds the DataFrame,
+``.figures`` the matplotlib figures, ``.error`` the last error (or None).
+
+Example:
+    >>> from rerankkit.widgets import TimingDashboard
+    >>> dash = TimingDashboard("tiny-random", batch_sizes=(2,), lengths=(16,), repeats=1, n_batches=1)
+    >>> dash.devices.value, dash.dtypes.value = ("cpu",), ("fp32",)
+    >>> dash.run_button.click()
+    >>> dash.error is None, list(dash.table["status"]), sorted(dash.figures)
+    (True, ['ok'], ['cold start', 'latency', 'throughput'])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ipywidgets as widgets
+
+from ..timing import DEVICES, DTYPES
+from ._common import busy, error_html, status_html
+
+__all__ = ["TimingDashboard"]
+
+_TABLE_COLUMNS = ["device", "dtype", "backend", "batch_size", "length", "pairs_per_s", "tokens_per_s",
+                  "latency_p50_ms", "latency_p95_ms", "peak_memory_mb", "padding_efficiency", "status", "note"]
+
+
+def _int_list(text: str, name: str) -> list[int | str]:
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if not items:
+        raise ValueError(f"{name} is empty: type comma-separated values such as 8, 32")
+    out: list[int | str] = []
+    for item in items:
+        if name == "lengths" and item == "mixed":
+            out.append(item)
+            continue
+        try:
+            out.append(int(item))
+        except ValueError:
+            raise ValueError(f"{name}: {item!r} is not a whole number" +
+                             (" (or 'mixed')" if name == "lengths" else "")) from None
+    return out
+
+
+class TimingDashboard(widgets.VBox):
+    """Benchmark controls, a progress bar, the result table and the timing plots.
+
+    Args:
+        model: Model spec passed to :func:`rerankkit.timing.benchmark` (default ``$RERANKKIT_MODEL``).
+        batch_sizes: Initial batch sizes.
+        lengths: Initial tokens per pair (ints or ``"mixed"``).
+        repeats: Timed repeats per cell.
+        n_batches: Batches per timed pass.
+    """
+
+    def __init__(self, model: str | None = None, *, batch_sizes: Sequence[int] = (4, 16),
+                 lengths: Sequence[int | str] = (64, 256), repeats: int = 3, n_batches: int = 2) -> None:
+        from ..loading import resolve_model_id
+
+        self.model_spec = resolve_model_id(model)
+        self.n_batches = n_batches
+        self.table = None
+        self.figures: dict = {}
+        self.error: BaseException | None = None
+        self.devices = widgets.SelectMultiple(options=list(DEVICES), value=("cpu",), description="devices", rows=2)
+        self.dtypes = widgets.SelectMultiple(options=list(DTYPES), value=("fp32", "int8"), description="dtypes", rows=4)
+        self.batch_sizes = widgets.Text(value=", ".join(map(str, batch_sizes)), description="batch sizes")
+        self.lengths = widgets.Text(value=", ".join(map(str, lengths)), description="lengths",
+                                    placeholder="tokens per pair, or mixed")
+        self.repeats = widgets.BoundedIntText(value=repeats, min=1, max=50, description="repeats")
+        self.run_button = widgets.Button(description="Run benchmark", button_style="primary", icon="play")
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="cells")
+        self.progress.layout.visibility = "hidden"
+        self.status = widgets.HTML(status_html(f"model: {self.model_spec}; lengths are counted in tokens"))
+        self.output = widgets.HTML()
+        self.plots = widgets.Output()
+        self.run_button.on_click(lambda _: self.run())
+        controls = widgets.HBox([widgets.VBox([self.devices, self.dtypes]),
+                                 widgets.VBox([self.batch_sizes, self.lengths, self.repeats, self.run_button])])
+        super().__init__([controls, self.progress, self.status, self.output, self.plots])
+
+    def _tick(self, done: int, total: int, label: str) -> None:
+        self.progress.max = total
+        self.progress.value = done
+        self.status.value = status_html(f"{done}/{total}: {label}")
+
+    def run(self) -> None:
+        """Run the benchmark with the current controls and render the results (errors shown in the widget)."""
+        from .. import plots
+        from ..timing import benchmark
+
+        self.error = None
+        controls = [self.devices, self.dtypes, self.batch_sizes, self.lengths, self.repeats, self.run_button]
+        with busy(controls, self.progress):
+            try:
+                if not self.devices.value:
+                    raise ValueError("choose at least one device")
+                if not self.dtypes.value:
+                    raise ValueError("choose at least one dtype")
+                table = benchmark(
+                    self.model_spec, devices=list(self.devices.value), dtypes=list(self.dtypes.value),
+                    batch_sizes=_int_list(self.batch_sizes.value, "batch sizes"),
+                    lengths=_int_list(self.lengths.value, "lengths"),
+                    repeats=self.repeats.value, n_batches=self.n_batches, progress=self._tick,
+                )
+            except Exception as exc:  # shown to the reader as a message, never a traceback
+                self.error = exc
+                self.output.value = error_html(exc)
+                self.status.value = status_html("benchmark did not run")
+                return
+        self.table = table
+        banner = ""
+        if bool(table["timing_only"].fillna(False).astype(bool).any()):
+            banner = ("<div class='rk-banner'><b>Random weights, timing only.</b> Speeds are honest for this "
+                      "architecture; scores would mean nothing.</div>")
+        shown = table[_TABLE_COLUMNS].round(2).astype(object).where(table[_TABLE_COLUMNS].notna(), "-")
+        self.output.value = banner + shown.to_html(index=False, classes="rk-timing", escape=True)
+        ok = table[table["status"] == "ok"]
+        self.figures = {}
+        if not ok.empty:
+            self.figures = {"throughput": plots.throughput_plot(table), "latency": plots.latency_plot(table),
+                            "cold start": plots.cold_start_plot(table)}
+        self.plots.outputs = ()  # clear_output() would print a terminal escape outside a kernel
+        for fig in self.figures.values():
+            self.plots.append_display_data(fig)
+        n_ok = len(ok)
+        self.status.value = status_html(
+            f"{n_ok} of {len(table)} cells ran; pairs/s is the median of {self.repeats.value} timed repeats "
+            "after a warm-up pass; unavailable rows say why")
