@@ -491,8 +491,15 @@ def build_random_model(spec: str, target: Path) -> Path:
         with quiet_transformers():
             tokenizer = AutoTokenizer.from_pretrained(tiny_random_path())
             tokenizer.save_pretrained(workdir)
+        config = random_config(spec)
+        if len(tokenizer) > config.vocab_size:
+            # Token ids beyond the embedding table would fail deep inside torch at the first score.
+            raise ValueError(
+                f"random:{hub_id} has vocab_size={config.vocab_size}, smaller than the {len(tokenizer)} pieces "
+                f"of the tiny-random tokenizer it uses: give its shape a vocab_size of at least {len(tokenizer)}"
+            )
         torch.manual_seed(0)
-        model = XLMRobertaForSequenceClassification(random_config(spec))
+        model = XLMRobertaForSequenceClassification(config)
         with quiet_transformers():
             model.save_pretrained(workdir, safe_serialization=True)
         (workdir / MARKER_FILE).write_text(

@@ -175,7 +175,7 @@ def test_random_spec_of_base_and_unknown_names():
 
 
 def test_random_spec_loads_labelled_timing_only(monkeypatch, tmp_path):
-    small = dict(vocab_size=3100, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
+    small = dict(vocab_size=8100, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
                  max_position_embeddings=130, type_vocab_size=1)
     monkeypatch.setitem(testing.RANDOM_SHAPES, "acme/small-reranker", small)
     monkeypatch.setenv("RERANKKIT_CACHE", str(tmp_path))
@@ -190,3 +190,13 @@ def test_random_spec_loads_labelled_timing_only(monkeypatch, tmp_path):
     # Built once: loading again reuses the folder.
     assert rerankkit.load("random:acme/small-reranker", device="cpu").info.path == rr.info.path
     assert len(list(tmp_path.glob("random-acme--small-reranker-*"))) == 1
+
+
+def test_random_spec_with_a_vocabulary_too_small_for_the_tokenizer_is_refused(monkeypatch, tmp_path):
+    small = dict(vocab_size=100, hidden_size=32, num_hidden_layers=1, num_attention_heads=4, intermediate_size=64,
+                 max_position_embeddings=130, type_vocab_size=1)
+    monkeypatch.setitem(testing.RANDOM_SHAPES, "acme/tiny-vocab", small)
+    monkeypatch.setenv("RERANKKIT_CACHE", str(tmp_path))
+    with pytest.raises(ValueError, match="vocab_size of at least"):
+        rerankkit.load("random:acme/tiny-vocab", device="cpu")
+    assert not list(tmp_path.glob("random-acme--tiny-vocab-*"))  # nothing half-built is left behind
