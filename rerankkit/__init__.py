@@ -33,6 +33,6 @@ __all__ = [
     "TruncationWarning",
 ]
 
-from . import cases  # noqa: E402  (curated query/passage sets; light: JSON and dataclasses)
+from . import cases
 
 __all__ += ["cases"]

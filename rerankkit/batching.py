@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from .reranker import Reranker
 
-__all__ = ["padded_tokens", "padding_report", "TruncatedPair", "truncation_report"]
+__all__ = ["padded_tokens", "padding_table", "padding_report", "TruncatedPair", "truncation_report"]
 
 
 def _check_batch_size(batch_size: object) -> int:
@@ -90,13 +90,35 @@ def padding_report(
         >>> bool(frame.padding_tokens["length-sorted"] < frame.padding_tokens["input order"])
         True
     """
-    import pandas as pd
 
     pairs, _ = validate_pairs(query_or_pairs, passages)
+    return padding_table(reranker.encode(pairs, max_length=max_length).n_tokens, batch_sizes)
+
+
+def padding_table(lengths: Sequence[int] | np.ndarray, batch_sizes: Sequence[int] = (1, 4, 8, 16, 32, 64)) -> pd.DataFrame:
+    """Real and padded tokens for unsorted and length-sorted batching of pairs of these lengths.
+
+    Args:
+        lengths: Tokens per pair, in input order (e.g. ``rr.encode(pairs).n_tokens``).
+        batch_sizes: Batch sizes to compare.
+
+    Returns:
+        The DataFrame described in :func:`padding_report` (input of :func:`rerankkit.plots.plot_padding`).
+
+    Example:
+        >>> padding_table([2, 9, 3, 8], batch_sizes=[2])[["order", "processed_tokens", "padding_tokens"]]
+                   order  processed_tokens  padding_tokens
+        0    input order                34              12
+        1  length-sorted                24               2
+    """
+    import pandas as pd
+
     sizes = [_check_batch_size(b) for b in batch_sizes]
     if not sizes:
         raise ValueError("batch_sizes is empty: pass at least one batch size")
-    lengths = reranker.encode(pairs, max_length=max_length).n_tokens
+    lengths = np.asarray(lengths, dtype=np.int64)
+    if lengths.ndim != 1 or len(lengths) == 0:
+        raise ValueError("lengths must be a non-empty 1-D sequence of token counts")
     real = int(lengths.sum())
     rows = []
     for size in sizes:

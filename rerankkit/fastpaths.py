@@ -279,10 +279,10 @@ def _openvino_int8(model, model_path) -> _ExportedClassifier:
 
 
 def _torch_int8(model):
+    import warnings
+
     import torch
     from torch.ao.quantization import quantize_dynamic
-
-    import warnings
 
     with warnings.catch_warnings():
         # torch announces a move of its quantization API to torchao; the API works today.

@@ -380,7 +380,6 @@ def load(
     else:
         path = fetch_model(spec, cache_dir=cache_dir)
 
-    import torch
     from transformers import AutoConfig
 
     config = AutoConfig.from_pretrained(path)

@@ -208,7 +208,8 @@ def plot_padding(frame, *, title: str | None = None):
     """Share of processed tokens that are padding, per batch size, unsorted against length-sorted.
 
     Args:
-        frame: The DataFrame from :func:`rerankkit.batching.padding_report`.
+        frame: The DataFrame from :func:`rerankkit.batching.padding_report` or
+            :func:`rerankkit.batching.padding_table`.
         title: Figure title.
 
     Example:
@@ -266,7 +267,7 @@ def plot_threshold_sweep(frame, *, presets: dict[str, float] | None = None, titl
 
 # -- timing ---------------------------------------------------------------------------------
 
-__all__ += ["throughput_plot", "latency_plot", "padding_plot", "cold_start_plot"]
+__all__ += ["throughput_plot", "latency_plot", "cold_start_plot"]
 
 def _timed(table):
     """Rows of a :func:`rerankkit.timing.benchmark` table that ran, with a device/dtype label."""
@@ -334,36 +335,6 @@ def latency_plot(table):
     ax.set_xlabel("batch size (pairs)")
     ax.set_ylabel("batch latency, ms (p50; dotted: p95)")
     _timing_title(ax, ok, "Latency per batch against batch size")
-    fig.tight_layout()
-    plt.close(fig)
-    return fig
-
-
-def padding_plot(lengths, batch_sizes=(1, 4, 8, 16, 32, 64)):
-    """Share of padded compute that is real tokens, with and without sorting pairs by length.
-
-    Args:
-        lengths: Tokens per pair (e.g. ``rerankkit.timing.mixed_lengths(512)`` or ``rr.encode(pairs).n_tokens``).
-        batch_sizes: Batch sizes to compare.
-
-    Example:
-        >>> from rerankkit.timing import mixed_lengths
-        >>> len(padding_plot(mixed_lengths(64), batch_sizes=(4, 16)).axes)
-        1
-    """
-    import matplotlib.pyplot as plt
-    import pandas as pd
-    import seaborn as sns
-
-    from .timing import padding_efficiency
-
-    rows = [{"batch size": b, "order": order, "real tokens / padded tokens": padding_efficiency(lengths, b, sort=sort)}
-            for b in batch_sizes for order, sort in (("input order", False), ("sorted by length", True))]
-    fig, ax = plt.subplots(figsize=(7, 3.6))
-    sns.barplot(data=pd.DataFrame(rows), x="batch size", y="real tokens / padded tokens", hue="order", ax=ax,
-                palette=["#bbbbbb", "#2e7d32"])
-    ax.set_ylim(0, 1.05)
-    ax.set_title(f"Padding: compute spent on real tokens ({len(lengths)} pairs)")
     fig.tight_layout()
     plt.close(fig)
     return fig

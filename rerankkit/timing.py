@@ -191,14 +191,12 @@ def padding_efficiency(lengths: Sequence[int], batch_size: int, *, sort: bool = 
         >>> padding_efficiency([10, 100, 10, 100], 2, sort=True)
         1.0
     """
+    from .batching import padded_tokens
+
     lengths = np.asarray(lengths, dtype=np.int64)
     if lengths.size == 0:
         raise ValueError("lengths is empty")
-    if sort:
-        lengths = np.sort(lengths)[::-1]
-    padded = sum(int(lengths[i : i + batch_size].max()) * len(lengths[i : i + batch_size])
-                 for i in range(0, len(lengths), batch_size))
-    return round(float(lengths.sum() / padded), 4)
+    return round(float(lengths.sum() / padded_tokens(lengths, batch_size, sort=sort)), 4)
 
 
 @dataclass

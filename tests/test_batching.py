@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rerankkit.batching import padded_tokens, padding_report, truncation_report
+from rerankkit.batching import padded_tokens, padding_report, padding_table, truncation_report
 
 QUERY = "What is the capital of France?"
 PASSAGES = [
@@ -116,3 +116,14 @@ def test_unknown_characters_in_a_short_pair_are_not_reported_as_cut(tiny):
     encoded = tiny.encode([(QUERY, passage)], max_length=512)
     assert encoded.n_cut[0] == 0 and encoded.n_tokens[0] < 512
     assert not truncation_report(tiny, QUERY, passage).truncated
+
+
+def test_padding_table_from_lengths_shows_sorting_saves_padding():
+    from rerankkit.timing import mixed_lengths
+
+    table = padding_table(mixed_lengths(128, seed=0), batch_sizes=[8, 32]).set_index(["batch_size", "order"])
+    for size in (8, 32):
+        assert table.padding_share[size, "length-sorted"] < table.padding_share[size, "input order"]
+    assert (table.real_tokens == int(mixed_lengths(128, seed=0).sum())).all()
+    with pytest.raises(ValueError, match="lengths must be"):
+        padding_table([], batch_sizes=[4])

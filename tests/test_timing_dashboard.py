@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 
 from rerankkit import plots
-from rerankkit.timing import mixed_lengths
 from rerankkit.widgets import TimingDashboard
 
 
@@ -58,10 +57,3 @@ def test_plots_refuse_a_table_where_nothing_ran():
         plots.throughput_plot(table)
     with pytest.raises(ValueError, match="benchmark"):
         plots.latency_plot(pd.DataFrame({"x": [1]}))
-
-
-def test_padding_plot_shows_sorting_helps():
-    fig = plots.padding_plot(mixed_lengths(128), batch_sizes=(8, 32))
-    heights = [patch.get_height() for patch in fig.axes[0].patches if patch.get_height() > 0]
-    unsorted, sorted_ = heights[:2], heights[2:4]  # hue order: input order, then sorted
-    assert all(s > u for s, u in zip(sorted_, unsorted))
