@@ -21,17 +21,20 @@ Kendall's tau between the two rankings of each group, and how often the top pass
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .cli import CHECK_EXAMPLES
 from .errors import require
 
 if TYPE_CHECKING:
@@ -53,7 +56,7 @@ __all__ = [
 INT8_BACKENDS = ("torch", "onnxruntime", "openvino")
 # Fastest first, by measurement (benchmarks/cpu_fast_paths.py; figures in the README and
 # benchmarks/reference/). The default is the first whose packages are installed.
-INT8_PREFERENCE = ("onnxruntime", "openvino", "torch")
+INT8_PREFERENCE = ("onnxruntime", "torch", "openvino")
 _NEEDS = {"torch": ("torch",), "onnxruntime": ("onnxruntime", "onnx"), "openvino": ("openvino", "nncf")}
 
 
@@ -84,22 +87,7 @@ def default_int8_backend() -> str:
 # Query/passage groups for agreement checks when no case set is given: the classic first
 # check plus a few groups with near misses, several scripts and very different lengths.
 DEFAULT_GROUPS: list[tuple[str, list[str]]] = [
-    (
-        "What is the capital of France?",
-        [
-            "Paris is the capital city of France. It is located in the northern part of the country.",
-            "Berlin is the capital of Germany. It is the largest city in Germany by population.",
-            "The Eiffel Tower is located in Paris, France.",
-        ],
-    ),
-    (
-        "中国的首都是哪里?",
-        [
-            "北京是中华人民共和国的首都,也是全国的政治和文化中心。",
-            "上海是中国最大的经济中心城市,位于长江入海口。",
-            "东京是日本的首都,也是日本最大的城市。",
-        ],
-    ),
+    *CHECK_EXAMPLES,
     (
         "what is panda?",
         [
@@ -190,24 +178,45 @@ class _ExportedClassifier:
         return f"{type(self).__name__}(backend={self.backend!r})"
 
 
+@contextlib.contextmanager
+def _quiet_tracing() -> Iterator[None]:
+    """Silence the tracer's notes on Python booleans and the exporters' deprecation notices.
+
+    They are noise here: the exported graph is checked against the torch model at other batch
+    sizes and lengths than it was traced with by the tests, and on any model by agreement().
+    """
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        yield
+
+
 def _export_onnx(model, target: Path) -> Path:
     import torch
 
     require("onnx", feature="the ONNX Runtime int8 path")
     example = (torch.ones(2, 16, dtype=torch.long), torch.ones(2, 16, dtype=torch.long))
     axes = {0: "batch", 1: "sequence"}
-    torch.onnx.export(
-        model, example, os.fspath(target), input_names=["input_ids", "attention_mask"], output_names=["logits"],
-        dynamic_axes={"input_ids": axes, "attention_mask": axes, "logits": {0: "batch"}},
-        opset_version=17, dynamo=False,
-    )
+    with _quiet_tracing():
+        torch.onnx.export(
+            model, example, os.fspath(target), input_names=["input_ids", "attention_mask"], output_names=["logits"],
+            dynamic_axes={"input_ids": axes, "attention_mask": axes, "logits": {0: "batch"}},
+            opset_version=17, dynamo=False,
+        )
     return target
 
 
 def _atomic_build(folder: Path, build) -> Path:
     """Run ``build(workdir)`` and move the result to ``folder``; a finished folder is reused."""
-    if (folder / "done").exists():
-        return folder
+    from .testing import atomic_folder
+
+    if not (folder / "done").exists():
+        with atomic_folder(folder, marker="done") as workdir:
+            build(workdir)
+            (workdir / "done").write_text("ok")
+    return folder
     folder.parent.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix=".building-", dir=folder.parent))
     try:
@@ -260,7 +269,8 @@ def _openvino_int8(model, model_path) -> _ExportedClassifier:
     def build(workdir: Path) -> None:
         nncf = require("nncf", feature="the OpenVINO int8 path")
         example = {"input_ids": torch.ones(2, 16, dtype=torch.long), "attention_mask": torch.ones(2, 16, dtype=torch.long)}
-        converted = ov.convert_model(model, example_input=example)
+        with _quiet_tracing():
+            converted = ov.convert_model(model, example_input=example)
         compressed = nncf.compress_weights(converted, mode=nncf.CompressWeightsMode.INT8_ASYM)
         ov.save_model(compressed, os.fspath(workdir / "model-int8.xml"))
 

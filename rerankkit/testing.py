@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -22,6 +23,7 @@ import os
 import shutil
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 __all__ = [
@@ -136,6 +138,35 @@ def _unigram_pieces(corpus: list[str], size: int) -> list[tuple[str, float]]:
     return [(piece, round(math.log(pieces[piece] / total), 4)) for piece in chars + whole + parts]
 
 
+@contextlib.contextmanager
+def atomic_folder(target: Path, *, marker: str = MARKER_FILE) -> Iterator[Path]:
+    """Yield an empty sibling folder of ``target`` to build in; on success it becomes ``target``.
+
+    Readers never see a half-built folder: it appears complete, by one rename, or not at all.
+    If another process finished the same build first (its ``marker`` file exists), theirs is kept.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
+    try:
+        yield workdir
+        if target.exists():
+            shutil.rmtree(target)
+        try:
+            workdir.rename(target)
+        except OSError:
+            if not (target / marker).exists():
+                raise
+    finally:
+        if workdir.exists():
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _write_marker(folder: Path, **fields: object) -> None:
+    """Label a built model folder (random weights, purpose) for :func:`read_marker`."""
+    (folder / MARKER_FILE).write_text(json.dumps({"random_weights": True, **fields}, indent=2))
+
+
 def tiny_random_path() -> Path:
     """Return the folder of the ``tiny-random`` model, building it on first use.
 
@@ -160,14 +191,12 @@ def build_tiny_random(target: Path, *, corpus: list[str] | None = None, vocab_si
     import torch
     from transformers import XLMRobertaConfig, XLMRobertaForSequenceClassification, XLMRobertaTokenizer
 
+    from .loading import quiet_transformers
+
     corpus = corpus if corpus is not None else _corpus()
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
-    try:
+    with atomic_folder(target) as workdir:
         vocab = [(piece, 0.0) for piece in _SPECIAL_TOKENS] + _unigram_pieces(corpus, vocab_size)
         tokenizer = XLMRobertaTokenizer(vocab=vocab, model_max_length=512)
-        from .loading import quiet_transformers
 
         with quiet_transformers():
             tokenizer.save_pretrained(workdir)
@@ -198,27 +227,8 @@ def build_tiny_random(target: Path, *, corpus: list[str] | None = None, vocab_si
             model.classifier.out_proj.bias.zero_()
         with quiet_transformers():
             model.save_pretrained(workdir, safe_serialization=True)
-        (workdir / MARKER_FILE).write_text(
-            json.dumps(
-                {
-                    "random_weights": True,
-                    "purpose": "tiny-random: real architecture, random weights; scores mean nothing",
-                },
-                indent=2,
-            )
-        )
-        if target.exists():
-            shutil.rmtree(target)
-        try:
-            workdir.rename(target)
-        except OSError:
-            # Another process finished the same build first: keep theirs.
-            if not (target / MARKER_FILE).exists():
-                raise
-    finally:
-        if workdir.exists():
-            shutil.rmtree(workdir, ignore_errors=True)
-    return target
+        _write_marker(workdir, purpose="tiny-random: real architecture, random weights; scores mean nothing")
+    return Path(target)
 
 
 def read_marker(path: str | Path) -> dict:
@@ -354,10 +364,7 @@ def build_tiny_random_encoder(target: Path, *, corpus: list[str] | None = None, 
     from .loading import quiet_transformers
 
     corpus = corpus if corpus is not None else _corpus()
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
-    try:
+    with atomic_folder(target) as workdir:
         vocab = [(piece, 0.0) for piece in _SPECIAL_TOKENS] + _unigram_pieces(corpus, vocab_size)
         tokenizer = XLMRobertaTokenizer(vocab=vocab, model_max_length=512)
         torch.manual_seed(1)
@@ -374,21 +381,8 @@ def build_tiny_random_encoder(target: Path, *, corpus: list[str] | None = None, 
             model.save_pretrained(workdir, safe_serialization=True)
         torch.save(torch.nn.Linear(32, 32).state_dict(), workdir / "colbert_linear.pt")
         torch.save(torch.nn.Linear(32, 1).state_dict(), workdir / "sparse_linear.pt")
-        (workdir / MARKER_FILE).write_text(json.dumps(
-            {"random_weights": True, "purpose": "tiny-random-encoder: bge-m3 layout, random weights; scores mean nothing"},
-            indent=2,
-        ))
-        if target.exists():
-            shutil.rmtree(target)
-        try:
-            workdir.rename(target)
-        except OSError:
-            if not (target / MARKER_FILE).exists():
-                raise
-    finally:
-        if workdir.exists():
-            shutil.rmtree(workdir, ignore_errors=True)
-    return target
+        _write_marker(workdir, purpose="tiny-random-encoder: bge-m3 layout, random weights; scores mean nothing")
+    return Path(target)
 
 
 # -- same-shape random models for timing ------------------------------------------------
@@ -484,10 +478,7 @@ def build_random_model(spec: str, target: Path) -> Path:
     from .loading import quiet_transformers
 
     hub_id, _ = random_shape(spec)
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
-    try:
+    with atomic_folder(target) as workdir:
         with quiet_transformers():
             tokenizer = AutoTokenizer.from_pretrained(tiny_random_path())
             tokenizer.save_pretrained(workdir)
@@ -502,26 +493,10 @@ def build_random_model(spec: str, target: Path) -> Path:
         model = XLMRobertaForSequenceClassification(config)
         with quiet_transformers():
             model.save_pretrained(workdir, safe_serialization=True)
-        (workdir / MARKER_FILE).write_text(
-            json.dumps(
-                {
-                    "random_weights": True,
-                    "timing_only": True,
-                    "shape_of": hub_id,
-                    "purpose": f"random:{hub_id}: same shape as {hub_id}, random weights; for timing only, "
-                    "scores mean nothing",
-                },
-                indent=2,
-            )
+        _write_marker(
+            workdir,
+            timing_only=True,
+            shape_of=hub_id,
+            purpose=f"random:{hub_id}: same shape as {hub_id}, random weights; for timing only, scores mean nothing",
         )
-        if target.exists():
-            shutil.rmtree(target)
-        try:
-            workdir.rename(target)
-        except OSError:
-            if not (target / MARKER_FILE).exists():
-                raise
-    finally:
-        if workdir.exists():
-            shutil.rmtree(workdir, ignore_errors=True)
-    return target
+    return Path(target)

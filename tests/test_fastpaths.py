@@ -200,3 +200,23 @@ def test_random_spec_with_a_vocabulary_too_small_for_the_tokenizer_is_refused(mo
     with pytest.raises(ValueError, match="vocab_size of at least"):
         rerankkit.load("random:acme/tiny-vocab", device="cpu")
     assert not list(tmp_path.glob("random-acme--tiny-vocab-*"))  # nothing half-built is left behind
+
+
+def test_onnx_export_matches_torch_at_other_batch_sizes_and_lengths(tiny, tmp_path):
+    """The graph is traced at batch 2, length 16; its dynamic axes must serve any shape, padding included."""
+    if not backend_available("onnxruntime"):
+        pytest.skip("the ONNX export needs the onnx extra: pip install 'rerankkit[onnx]'")
+    import onnxruntime
+
+    from rerankkit.fastpaths import _export_onnx
+
+    path = _export_onnx(tiny.model, tmp_path / "model.onnx")
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    pairs = [(q, p) for q, ps in DEFAULT_GROUPS for p in ps]
+    for batch in (pairs[:1], pairs[:5], pairs):  # 1, 5 and all pairs, padded to different lengths
+        enc = tiny.tokenizer([q for q, _ in batch], [p for _, p in batch], padding=True, return_tensors="pt")
+        with torch.no_grad():
+            expected = tiny.model(input_ids=enc.input_ids, attention_mask=enc.attention_mask).logits.numpy()
+        (got,) = session.run(None, {"input_ids": enc.input_ids.numpy(), "attention_mask": enc.attention_mask.numpy()})
+        assert enc.input_ids.shape[1] != 16
+        np.testing.assert_allclose(got, expected, atol=1e-4)
