@@ -90,7 +90,6 @@ def padding_report(
         >>> bool(frame.padding_tokens["length-sorted"] < frame.padding_tokens["input order"])
         True
     """
-
     pairs, _ = validate_pairs(query_or_pairs, passages)
     return padding_table(reranker.encode(pairs, max_length=max_length).n_tokens, batch_sizes)
 

@@ -25,7 +25,6 @@ import contextlib
 import hashlib
 import os
 import shutil
-import tempfile
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -217,22 +216,6 @@ def _atomic_build(folder: Path, build) -> Path:
             build(workdir)
             (workdir / "done").write_text("ok")
     return folder
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix=".building-", dir=folder.parent))
-    try:
-        build(workdir)
-        (workdir / "done").write_text("ok")
-        if folder.exists():
-            shutil.rmtree(folder)
-        try:
-            workdir.rename(folder)
-        except OSError:
-            if not (folder / "done").exists():
-                raise
-    finally:
-        if workdir.exists():
-            shutil.rmtree(workdir, ignore_errors=True)
-    return folder
 
 
 def _onnxruntime_int8(model, model_path) -> _ExportedClassifier:
@@ -289,8 +272,6 @@ def _openvino_int8(model, model_path) -> _ExportedClassifier:
 
 
 def _torch_int8(model):
-    import warnings
-
     import torch
     from torch.ao.quantization import quantize_dynamic
 
