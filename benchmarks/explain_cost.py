@@ -18,19 +18,19 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import time
 import types
 import warnings
 
 import torch
-from transformers import AutoTokenizer, XLMRobertaConfig, XLMRobertaForSequenceClassification
+from transformers import AutoTokenizer, XLMRobertaForSequenceClassification
 
 import rerankkit
 from rerankkit.explain.attributions import SlowExplanationWarning, estimate_seconds
 from rerankkit.loading import ModelInfo
 from rerankkit.reranker import Reranker
-from rerankkit.testing import tiny_random_path
+from rerankkit.testing import random_config, tiny_random_path
+from rerankkit.timing import median_seconds
 
 WORDS = ("panda bear bamboo forest China mountain species giant black white eats lives sleeps climbs the a is of in "
          "and").split()
@@ -38,24 +38,13 @@ WORDS = ("panda bear bamboo forest China mountain species giant black white eats
 
 def m3_shaped(device: str) -> Reranker:
     tokenizer = AutoTokenizer.from_pretrained(tiny_random_path())
-    config = XLMRobertaConfig(vocab_size=250002, hidden_size=1024, num_hidden_layers=24, num_attention_heads=16,
-                              intermediate_size=4096, max_position_embeddings=8194, type_vocab_size=1, num_labels=1,
-                              pad_token_id=tokenizer.pad_token_id, bos_token_id=0, eos_token_id=2)
-    model = XLMRobertaForSequenceClassification(config).eval().to(device)
+    # The shape of random:BAAI/bge-reranker-v2-m3, built in memory (no 2.2 GB folder on disk).
+    model = XLMRobertaForSequenceClassification(random_config("random:BAAI/bge-reranker-v2-m3")).eval().to(device)
     info = ModelInfo(model_id="bge-reranker-v2-m3-shaped (random)", path=os.fspath(tiny_random_path()),
                      kind="encoder", flag_class="FlagReranker", device=device, dtype="fp32", max_length=8192,
                      model_max_length=8192, n_parameters=sum(p.numel() for p in model.parameters()),
                      load_seconds=0.0, random_weights=True)
     return Reranker(types.SimpleNamespace(model=model, tokenizer=tokenizer), info)
-
-
-def median_time(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -76,13 +65,15 @@ def main() -> None:
     for n_words in args.words:
         passage = " ".join(WORDS[i % len(WORDS)] for i in range(n_words))
         ids = rr.encode([(query, passage)]).input_ids
-        forward = median_time(lambda: rr.forward(ids), args.repeats)
+        forward = median_seconds(lambda: rr.forward(ids), repeats=args.repeats, warmup=0)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SlowExplanationWarning)
-            ig = median_time(lambda: rerankkit.explain(rr, query, passage, method="integrated_gradients",
-                                                       n_steps=args.n_steps, show_progress=False), 1)
-            occ = median_time(lambda: rerankkit.explain(rr, query, passage, method="occlusion",
-                                                        show_progress=False), 1)
+            ig = median_seconds(lambda: rerankkit.explain(rr, query, passage, method="integrated_gradients",
+                                                          n_steps=args.n_steps, show_progress=False),
+                                repeats=1, warmup=0)
+            occ = median_seconds(lambda: rerankkit.explain(rr, query, passage, method="occlusion",
+                                                           show_progress=False),
+                                 repeats=1, warmup=0)
         n_all = len(query.split()) + n_words
         ig_est = estimate_seconds("integrated_gradients", seconds_per_forward=forward, n_steps=args.n_steps)
         occ_est = estimate_seconds("occlusion", seconds_per_forward=forward, n_words=n_all)

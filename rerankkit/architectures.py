@@ -14,14 +14,14 @@ not trained to embed texts alone.
 
 from __future__ import annotations
 
-import statistics
-import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .errors import check_positive_int
 from .reranker import validate_pairs
+from .timing import median_seconds
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -74,16 +74,6 @@ def _embed(reranker: Reranker, texts: Sequence[str], batch_size: int) -> np.ndar
     return np.concatenate(out)
 
 
-def _median_seconds(fn, repeats: int) -> float:
-    fn()  # warm-up: first calls pay for allocation and kernel selection
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
-
 def cost_comparison(
     reranker: Reranker, query: str, passages: Sequence[str], *, repeats: int = 3, batch_size: int | None = None
 ) -> pd.DataFrame:
@@ -109,8 +99,7 @@ def cost_comparison(
         [3, 3, 1]
     """
     pairs, _ = validate_pairs(query, passages)
-    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
-        raise ValueError(f"repeats must be a positive int, got {repeats!r}")
+    check_positive_int(repeats, "repeats")
     if reranker.info.kind != "encoder":
         raise ValueError(f"cost_comparison needs an encoder (cross-encoder) reranker; {reranker.info.model_id} is "
                          f"a {reranker.info.kind} reranker")
@@ -135,10 +124,10 @@ def cost_comparison(
     return pd.DataFrame(
         [
             {"architecture": "cross-encoder", "stage": "per query", "texts_encoded": len(pairs),
-             "tokens": int(encoded.n_tokens.sum()), "seconds": _median_seconds(cross, repeats)},
+             "tokens": int(encoded.n_tokens.sum()), "seconds": median_seconds(cross, repeats=repeats)},
             {"architecture": "bi-encoder", "stage": "once, ahead of time", "texts_encoded": len(texts),
-             "tokens": passage_tokens, "seconds": _median_seconds(bi_index, repeats)},
+             "tokens": passage_tokens, "seconds": median_seconds(bi_index, repeats=repeats)},
             {"architecture": "bi-encoder", "stage": "per query", "texts_encoded": 1,
-             "tokens": len(alone[-1]), "seconds": _median_seconds(bi_query, repeats)},
+             "tokens": len(alone[-1]), "seconds": median_seconds(bi_query, repeats=repeats)},
         ]
     )

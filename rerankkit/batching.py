@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .errors import check_positive_int
 from .reranker import validate_pairs
 
 if TYPE_CHECKING:
@@ -22,12 +23,6 @@ if TYPE_CHECKING:
     from .reranker import Reranker
 
 __all__ = ["padded_tokens", "padding_table", "padding_report", "TruncatedPair", "truncation_report"]
-
-
-def _check_batch_size(batch_size: object) -> int:
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-    return batch_size
 
 
 def padded_tokens(lengths: Sequence[int] | np.ndarray, batch_size: int, *, sort: bool) -> int:
@@ -44,7 +39,7 @@ def padded_tokens(lengths: Sequence[int] | np.ndarray, batch_size: int, *, sort:
         >>> padded_tokens([2, 9, 3, 8], batch_size=2, sort=True)    # batches (9, 8) and (3, 2)
         24
     """
-    batch_size = _check_batch_size(batch_size)
+    batch_size = check_positive_int(batch_size, "batch_size")
     lengths = np.asarray(lengths, dtype=np.int64)
     if lengths.ndim != 1 or len(lengths) == 0:
         raise ValueError("lengths must be a non-empty 1-D sequence of token counts")
@@ -112,7 +107,7 @@ def padding_table(lengths: Sequence[int] | np.ndarray, batch_sizes: Sequence[int
     """
     import pandas as pd
 
-    sizes = [_check_batch_size(b) for b in batch_sizes]
+    sizes = [check_positive_int(b, "batch_size") for b in batch_sizes]
     if not sizes:
         raise ValueError("batch_sizes is empty: pass at least one batch size")
     lengths = np.asarray(lengths, dtype=np.int64)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["ModelUnavailableError", "MissingDependencyError"]
+__all__ = ["ModelUnavailableError", "MissingDependencyError", "check_positive_int"]
 
 
 class ModelUnavailableError(RuntimeError):
@@ -15,6 +15,24 @@ class ModelUnavailableError(RuntimeError):
 
 class MissingDependencyError(ImportError):
     """An optional package is needed for this feature; the message names the ``pip install`` to run."""
+
+
+def check_positive_int(value: object, name: str, *, allow_none: bool = False) -> int | None:
+    """Return ``value`` if it is an int >= 1 (or None, when allowed); else a ValueError naming ``name``.
+
+    Example:
+        >>> check_positive_int(8, "batch_size")
+        8
+        >>> check_positive_int(0, "batch_size")
+        Traceback (most recent call last):
+        ...
+        ValueError: batch_size must be a positive int, got 0
+    """
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive int{' or None' if allow_none else ''}, got {value!r}")
+    return value
 
 
 def require(module: str, *, pip_name: str | None = None, feature: str = "this feature"):

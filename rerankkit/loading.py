@@ -11,11 +11,12 @@ import contextlib
 import os
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from .errors import ModelUnavailableError
+from .errors import ModelUnavailableError, check_positive_int
 from .models import DEFAULT_MODEL, KnownModel, ModelKind, lookup
 from .testing import RANDOM_PREFIX, TINY_RANDOM, random_model_path, read_marker, tiny_random_path
 
@@ -320,6 +321,29 @@ def quiet_transformers():
             hf_logging.enable_progress_bar()
 
 
+def local_model_folder(spec: str, fetch: Callable[[str], Path], *, what: str = "model") -> Path:
+    """The folder of a model named by a path or a hub id: an existing folder as given, else ``fetch(spec)``.
+
+    A path that does not exist, or a folder without ``config.json``, is a ValueError naming it;
+    ``what`` ("model", "encoder") names the kind of folder in those messages.
+
+    Example:
+        >>> local_model_folder("./no-such-folder", fetch_model)
+        Traceback (most recent call last):
+        ...
+        ValueError: model folder './no-such-folder' does not exist (hub ids look like 'org/name')
+    """
+    folder = Path(spec).expanduser()
+    if folder.is_dir():
+        folder = folder.resolve()
+        if not (folder / "config.json").is_file():
+            raise ValueError(f"{folder} is a folder but has no config.json: point model at a saved {what} folder")
+        return folder
+    if spec.startswith((".", "/", "~")) or spec.count("/") > 1:
+        raise ValueError(f"{what} folder {spec!r} does not exist (hub ids look like 'org/name')")
+    return fetch(spec)
+
+
 def load(
     model: str | os.PathLike | None = None,
     *,
@@ -360,8 +384,7 @@ def load(
 
     started = time.perf_counter()
     spec = resolve_model_id(model)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    check_positive_int(batch_size, "batch_size")
     devices = [choose_device(d) for d in device] if isinstance(device, (list, tuple)) else [choose_device(device)]
     if not devices:
         raise ValueError("device is an empty list: pass 'auto' or at least one device")
@@ -371,14 +394,8 @@ def load(
         path = tiny_random_path()
     elif spec.startswith(RANDOM_PREFIX):
         path = random_model_path(spec)
-    elif Path(spec).expanduser().is_dir():
-        path = Path(spec).expanduser().resolve()
-        if not (path / "config.json").is_file():
-            raise ValueError(f"{path} is a folder but has no config.json: point model at a saved model folder")
-    elif spec.startswith((".", "/", "~")) or spec.count("/") > 1:
-        raise ValueError(f"model folder {spec!r} does not exist (hub ids look like 'org/name')")
     else:
-        path = fetch_model(spec, cache_dir=cache_dir)
+        path = local_model_folder(spec, lambda hub_id: fetch_model(hub_id, cache_dir=cache_dir))
 
     from transformers import AutoConfig
 

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
+from .errors import check_positive_int
 from .evaluate import mean_metrics, per_query_metrics, qrels_from_cases, rank_shift
 
 if TYPE_CHECKING:
@@ -117,8 +118,7 @@ def retrieve_then_rerank(
     cases = list(cases)
     if not cases:
         raise ValueError("cases is empty: pass a case set or a non-empty slice of one")
-    if isinstance(top_n, bool) or not isinstance(top_n, int) or top_n < 1:
-        raise ValueError(f"top_n must be a positive int, got {top_n!r}")
+    check_positive_int(top_n, "top_n")
     if corpus not in ("pooled", "case"):
         raise ValueError(f"corpus must be 'pooled' or 'case', got {corpus!r}")
     qrels = qrels_from_cases(cases)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
+from .errors import check_positive_int
 from .results import Ranking, resolve_threshold
 
 if TYPE_CHECKING:
@@ -338,8 +339,7 @@ class Reranker:
         """
         query = _check_text(query, "query")
         texts = _check_passages(passages)
-        if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1):
-            raise ValueError(f"top_k must be a positive int or None, got {top_k!r}")
+        check_positive_int(top_k, "top_k", allow_none=True)
         cut = resolve_threshold(threshold)
         logits, encoded = self._score_pairs(
             [(query, p) for p in texts], batch_size=batch_size, max_length=max_length, show_progress=show_progress

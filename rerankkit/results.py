@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, overload
 
 import numpy as np
 
+from .errors import check_positive_int
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -182,8 +184,7 @@ class Ranking(Sequence[RankedPassage]):
 
     def top_k(self, k: int) -> Ranking:
         """The best ``k`` rows (all of them if there are fewer)."""
-        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-            raise ValueError(f"k must be a positive int, got {k!r}")
+        check_positive_int(k, "k")
         return self._with(self.rows[:k])
 
     def with_threshold(self, threshold: float | str) -> Ranking:

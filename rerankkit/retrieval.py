@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ModelUnavailableError
+from .errors import ModelUnavailableError, check_positive_int
 
 __all__ = [
     "tokenize",
@@ -140,8 +140,7 @@ def _check_query(query: object) -> str:
 
 
 def _ranked(scores: np.ndarray, corpus: list[str], k: int | None) -> list[Candidate]:
-    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
-        raise ValueError(f"k must be a positive int or None, got {k!r}")
+    check_positive_int(k, "k", allow_none=True)
     order = np.argsort(-scores, kind="stable")[: k or len(corpus)]  # ties keep corpus order
     return [Candidate(rank=r, index=int(i), score=float(scores[i]), text=corpus[i]) for r, i in enumerate(order, 1)]
 
@@ -241,6 +240,20 @@ def _resolve_encoder_spec(model: str | os.PathLike | None) -> str:
     return spec
 
 
+def _fetch_encoder(hub_id: str) -> Path:
+    """bge-m3's files from the hub (or its cache), with the remedies for an encoder when unavailable."""
+    from .loading import fetch_model
+
+    try:
+        return fetch_model(hub_id, allow_patterns=_ENCODER_FILES)
+    except ModelUnavailableError as exc:
+        raise ModelUnavailableError(
+            f"dense encoder {hub_id} is unavailable: {str(exc).split('. Remedies')[0]}. Remedies: run "
+            f"`hf download {hub_id}` on a machine with network access; or pass a local folder; or set "
+            "RERANKKIT_ENCODER=tiny-random-encoder to run offline with random weights."
+        ) from exc
+
+
 def load_encoder(model: str | os.PathLike | None = None, *, device: str = "auto", dtype: str = "auto",
                  max_length: int = 512, batch_size: int = 32) -> DenseEncoder:
     """Load a dense encoder: BAAI/bge-m3, a local folder, or ``"tiny-random-encoder"``.
@@ -253,7 +266,14 @@ def load_encoder(model: str | os.PathLike | None = None, *, device: str = "auto"
         >>> enc.encode(["hello", "你好"]).shape
         (2, 32)
     """
-    from .loading import check_max_length, choose_device, choose_dtype, fetch_model, quiet_transformers, torch_dtype
+    from .loading import (
+        check_max_length,
+        choose_device,
+        choose_dtype,
+        local_model_folder,
+        quiet_transformers,
+        torch_dtype,
+    )
     from .testing import read_marker, tiny_random_encoder_path
 
     started = time.perf_counter()
@@ -267,25 +287,11 @@ def load_encoder(model: str | os.PathLike | None = None, *, device: str = "auto"
         warnings.warn(f"dtype={dtype!r}: FlagEmbedding's BGEM3FlagModel encodes in fp32 on CPU; using fp32",
                       UserWarning, stacklevel=2)
         resolved_dtype = "fp32"
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    check_positive_int(batch_size, "batch_size")
     if spec == "tiny-random-encoder":
         path = tiny_random_encoder_path()
-    elif Path(spec).expanduser().is_dir():
-        path = Path(spec).expanduser().resolve()
-        if not (path / "config.json").is_file():
-            raise ValueError(f"{path} is a folder but has no config.json: point model at a saved encoder folder")
-    elif spec.startswith((".", "/", "~")) or spec.count("/") > 1:
-        raise ValueError(f"encoder folder {spec!r} does not exist (hub ids look like 'org/name')")
     else:
-        try:
-            path = fetch_model(spec, allow_patterns=_ENCODER_FILES)
-        except ModelUnavailableError as exc:
-            raise ModelUnavailableError(
-                f"dense encoder {spec} is unavailable: {str(exc).split('. Remedies')[0]}. Remedies: run "
-                f"`hf download {spec}` on a machine with network access; or pass a local folder; or set "
-                "RERANKKIT_ENCODER=tiny-random-encoder to run offline with random weights."
-            ) from exc
+        path = local_model_folder(spec, _fetch_encoder, what="encoder")
 
     from transformers import AutoConfig
 

@@ -15,11 +15,12 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, get_args
 
 import numpy as np
 
 from .cards import random_weights_banner
+from .errors import check_positive_int
 from .explain.words import is_unspaced
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ __all__ = [
 ]
 
 Aggregate = Literal["max", "mean", "topk_mean"]
-AGGREGATES = ("max", "mean", "topk_mean")
+AGGREGATES: tuple[str, ...] = get_args(Aggregate)
 DEFAULT_OVERLAP = 32  # tokens; score_chunked uses at most a quarter of the window
 MAX_ROWS_SHOWN = 12  # chunk rows drawn in HTML; the deciding chunks are always among them
 
@@ -300,8 +301,7 @@ def aggregate_logits(logits: np.ndarray, how: str = "max", k: int = 3) -> tuple[
     """
     if how not in AGGREGATES:
         raise ValueError(f"aggregate must be one of {', '.join(AGGREGATES)}, got {how!r}")
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ValueError(f"k must be a positive int, got {k!r}")
+    check_positive_int(k, "k")
     logits = np.asarray(logits, dtype=np.float64)
     order = tuple(int(i) for i in np.argsort(-logits, kind="stable"))
     if how == "max":

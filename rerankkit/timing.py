@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 __all__ = [
     "benchmark",
     "measure",
+    "median_seconds",
     "Measurement",
     "synthetic_batches",
     "mixed_lengths",
@@ -163,6 +164,17 @@ def measure(
             batch_seconds.append(time.perf_counter() - t0)
         repeat_seconds.append(time.perf_counter() - start)
     return Measurement(repeat_seconds=repeat_seconds, batch_seconds=batch_seconds, warmup=warmup)
+
+
+def median_seconds(fn: Callable[[], Any], *, repeats: int = 3, warmup: int = 1) -> float:
+    """Median wall time of ``fn()`` over ``repeats`` timed calls, after ``warmup`` untimed ones
+    (the first call pays for allocation and kernel selection).
+
+    Example:
+        >>> median_seconds(lambda: sum(range(1000)), repeats=3) >= 0.0
+        True
+    """
+    return statistics.median(measure(lambda _: fn(), [None], repeats=repeats, warmup=warmup).repeat_seconds)
 
 
 def mixed_lengths(n: int, *, seed: int = 0, max_length: int = 512) -> np.ndarray:

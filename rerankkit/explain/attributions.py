@@ -21,10 +21,11 @@ import math
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, get_args
 
 import numpy as np
 
+from ..errors import check_positive_int
 from .words import WordSpan, group_words
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ __all__ = [
 ]
 
 Method = Literal["auto", "integrated_gradients", "occlusion"]
-METHODS = ("auto", "integrated_gradients", "occlusion")
+METHODS: tuple[str, ...] = get_args(Method)
 # "auto" uses integrated gradients up to this many tokens per pair, occlusion above.
 AUTO_IG_MAX_TOKENS = 256
 # Relative convergence delta above which integrated gradients warns.
@@ -269,13 +270,6 @@ def _check_method(method: str) -> str:
     return method
 
 
-def _check_positive(value: object, name: str, *, allow_none: bool = False) -> None:
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive int{' or None' if allow_none else ''}, got {value!r}")
-
-
 def _position_ids(model, length: int, device) -> torch.Tensor | None:
     """Explicit position ids shared by input and baseline, or None if the model takes none."""
     import torch
@@ -390,8 +384,8 @@ def explain(
     query = _check_text(query, "query")
     passage = _check_text(passage, "passage")
     method = _check_method(method)
-    _check_positive(n_steps, "n_steps")
-    _check_positive(internal_batch_size, "internal_batch_size", allow_none=True)
+    check_positive_int(n_steps, "n_steps")
+    check_positive_int(internal_batch_size, "internal_batch_size", allow_none=True)
     if reranker.info.kind != "encoder":
         raise ValueError(
             f"explain() supports cross-encoder rerankers; {reranker.info.model_id} is a {reranker.info.kind} reranker."

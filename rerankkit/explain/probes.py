@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..errors import check_positive_int
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -205,8 +207,7 @@ def probes(reranker: Reranker, query: str, passage: str, *, off_topic: str = OFF
     from ..reranker import _check_text
 
     query, passage = _check_text(query, "query"), _check_text(passage, "passage")
-    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
-        raise ValueError(f"repeats must be a positive int, got {repeats!r}")
+    check_positive_int(repeats, "repeats")
     off_topic = _check_text(off_topic, "off_topic")
     term = key_term(query, passage)
     in_passage = term is not None and term.lower() in {w.lower() for w in _words(passage)}
