@@ -1,8 +1,14 @@
 # Two entry points, each doing its own set-up on a fresh machine:
 #   make lab    JupyterLab on notebooks/ at http://127.0.0.1:8888
-#   make test   the whole test suite (library, doctests, notebooks, real-browser UI test)
+#   make test   the whole test suite (library, doctests, notebooks, real-browser UI tests)
+# Both install the exact versions in requirements/lock.txt. Upkeep:
+#   make test-latest   the suite on the newest versions pyproject.toml allows (finds upstream breaks early)
+#   make lock          refresh requirements/lock.txt from that environment (after make test-latest passes)
+#   make doctor        check this environment (what a workshop laptop needs), with the fix for each problem
 PYTHON ?= python3
 VENV   ?= .venv
+LATEST ?= .venv-latest
+LOCK   := requirements/lock.txt
 # Installed first so that no later requirement pulls a different torch build.
 TORCH  ?= torch==2.13.0
 STAMP  := $(VENV)/.installed
@@ -11,23 +17,37 @@ LAB_ARGS ?=
 # Jupyter refuses to start as root (common in containers) unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test setup clean
+.PHONY: lab test setup doctor test-latest lock clean
 
-$(STAMP): pyproject.toml
+# The lock is installed without dependency resolution, so nothing newer slips in; pip check proves it is whole.
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(VENV)/bin/python -m pip install --quiet "$(TORCH)"
-	$(VENV)/bin/python -m pip install --quiet -e ".[all]"
+	$(VENV)/bin/python -m pip install --quiet --no-deps -r $(LOCK)
+	$(VENV)/bin/python -m pip install --quiet --no-deps -e .
+	$(VENV)/bin/python -m pip check
 	touch $@
 
 setup: $(STAMP)
 
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks $(ROOT_FLAG) $(LAB_ARGS)
 
 test: $(STAMP)
 	scripts/ensure-chromium
 	$(VENV)/bin/python -m pytest
 
+doctor: $(STAMP)
+	$(VENV)/bin/rerankkit doctor
+
+test-latest:
+	TORCH="$(TORCH)" PYTHON="$(PYTHON)" scripts/lock env $(LATEST)
+	scripts/ensure-chromium
+	$(LATEST)/bin/python -m pytest
+
+lock: test-latest
+	TORCH="$(TORCH)" scripts/lock freeze $(LATEST)
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) $(LATEST) build *.egg-info
