@@ -10,8 +10,10 @@ Example:
 
 from __future__ import annotations
 
+from .environment import warn_known_breaks as _warn_known_breaks
+from .errors import BrokenEnvironmentError, BrokenEnvironmentWarning, MissingDependencyError, ModelUnavailableError
+
 from . import explain
-from .errors import MissingDependencyError, ModelUnavailableError
 from .loading import ModelInfo, load
 from .reranker import Reranker, TruncationWarning, sigmoid
 from .results import THRESHOLD_PRESETS, RankedPassage, Ranking
@@ -30,9 +32,14 @@ __all__ = [
     "sigmoid",
     "ModelUnavailableError",
     "MissingDependencyError",
+    "BrokenEnvironmentError",
+    "BrokenEnvironmentWarning",
     "TruncationWarning",
 ]
 
 from . import cases
 
 __all__ += ["cases"]
+
+# A known-bad combination of versions is named at import, from package metadata alone (cheap), before any traceback.
+_warn_known_breaks()

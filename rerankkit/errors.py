@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-__all__ = ["ModelUnavailableError", "MissingDependencyError", "check_positive_int"]
+__all__ = [
+    "ModelUnavailableError",
+    "MissingDependencyError",
+    "BrokenEnvironmentError",
+    "BrokenEnvironmentWarning",
+    "check_positive_int",
+]
 
 
 class ModelUnavailableError(RuntimeError):
@@ -52,3 +58,14 @@ def require(module: str, *, pip_name: str | None = None, feature: str = "this fe
         raise MissingDependencyError(
             f"{feature} needs the optional package {name!r}. Install it with: pip install {name}"
         ) from exc
+
+
+class BrokenEnvironmentError(ImportError):
+    """A required package (FlagEmbedding, transformers, torch) cannot be imported, or is a known-bad combination.
+
+    The message names the versions found and the command that fixes it; ``rerankkit doctor`` checks everything.
+    """
+
+
+class BrokenEnvironmentWarning(UserWarning):
+    """Installed versions form a combination known to break; the message names the fix."""

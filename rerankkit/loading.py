@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from .errors import ModelUnavailableError, check_positive_int
+from .model_files import check_model_folder, problems
 from .models import DEFAULT_MODEL, KnownModel, ModelKind, lookup
 from .testing import RANDOM_PREFIX, TINY_RANDOM, random_model_path, read_marker, tiny_random_path
 
@@ -135,17 +136,13 @@ def _remedies(hub_id: str) -> str:
     )
 
 
-def _complete(folder: Path) -> bool:
-    has_weights = any(folder.glob("*.safetensors")) or any(folder.glob("*.bin"))
-    return (folder / "config.json").is_file() and has_weights
-
-
 def fetch_model(
     hub_id: str,
     *,
     cache_dir: str | os.PathLike | None = None,
     download: bool = True,
     allow_patterns: list[str] | None = None,
+    force: bool = False,
 ) -> Path:
     """Return the local folder of a hub model, from the cache or by downloading it once.
 
@@ -157,6 +154,7 @@ def fetch_model(
         cache_dir: Hugging Face hub cache to use (default: the standard one).
         download: Allow downloading when the cache lacks the model.
         allow_patterns: Files to fetch (default: a reranker's config, tokenizer and safetensors weights).
+        force: Download every file again, replacing a damaged or partial copy in the cache.
     """
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import (
@@ -168,17 +166,26 @@ def fetch_model(
 
     cache = os.fspath(cache_dir) if cache_dir is not None else None
     patterns = allow_patterns or _ALLOW_PATTERNS
-    with contextlib.suppress(LocalEntryNotFoundError, FileNotFoundError, OSError):
-        folder = Path(snapshot_download(hub_id, cache_dir=cache, local_files_only=True, allow_patterns=patterns))
-        if _complete(folder):
-            return folder
+    damaged: list[str] = []
+    if not force:
+        with contextlib.suppress(LocalEntryNotFoundError, FileNotFoundError, OSError):
+            folder = Path(snapshot_download(hub_id, cache_dir=cache, local_files_only=True, allow_patterns=patterns))
+            damaged = problems(folder)
+            if not damaged:
+                return folder
+    if damaged and (not download or _offline()):
+        raise ModelUnavailableError(
+            f"the cached copy of {hub_id} at {folder} is incomplete or damaged: {'; '.join(damaged)}. "
+            f"Fix: run `rerankkit download --model {hub_id} --force` on a machine with network access."
+        )
     if not download or _offline():
         why = "HF_HUB_OFFLINE is set" if _offline() else "downloading was not allowed"
         raise ModelUnavailableError(
             f"{hub_id} is not in the Hugging Face cache and {why}. {_remedies(hub_id)}"
         )
     try:
-        folder = Path(snapshot_download(hub_id, cache_dir=cache, allow_patterns=patterns, etag_timeout=10))
+        folder = Path(snapshot_download(hub_id, cache_dir=cache, allow_patterns=patterns, etag_timeout=10,
+                                        force_download=force or bool(damaged)))
     except (RepositoryNotFoundError, GatedRepoError) as exc:
         raise ModelUnavailableError(
             f"{hub_id} was not found on the Hugging Face Hub (or it is private or gated: log in with `hf auth login`). "
@@ -188,9 +195,7 @@ def fetch_model(
         raise ModelUnavailableError(
             f"{hub_id} could not be downloaded ({type(exc).__name__}: {str(exc).splitlines()[0]}). {_remedies(hub_id)}"
         ) from exc
-    if not _complete(folder):
-        raise ModelUnavailableError(f"{hub_id} downloaded to {folder}, but it has no config.json or weights.")
-    return folder
+    return check_model_folder(folder, fix=f"run `rerankkit download --model {hub_id} --force`")
 
 
 def choose_device(device: str = "auto") -> str:
@@ -299,9 +304,9 @@ def check_max_length(max_length: int | None, limit: int, model_id: str) -> int:
 
 
 def _flag_class(name: str):
-    import FlagEmbedding
+    from .environment import import_flagembedding
 
-    return getattr(FlagEmbedding, name)
+    return getattr(import_flagembedding(), name)
 
 
 @contextlib.contextmanager
@@ -342,6 +347,15 @@ def local_model_folder(spec: str, fetch: Callable[[str], Path], *, what: str = "
     if spec.startswith((".", "/", "~")) or spec.count("/") > 1:
         raise ValueError(f"{what} folder {spec!r} does not exist (hub ids look like 'org/name')")
     return fetch(spec)
+
+
+def _folder_fix(spec: str, path: Path) -> str:
+    if spec == TINY_RANDOM or spec.startswith(RANDOM_PREFIX):
+        return f"delete {path}; rerankkit builds it again on the next load"
+    if Path(spec).expanduser().is_dir():
+        return ("save the model there again (model.save_pretrained(folder) and tokenizer.save_pretrained(folder)), "
+                "or point model at a complete folder")
+    return f"run `rerankkit download --model {spec} --force`"
 
 
 def load(
@@ -396,6 +410,7 @@ def load(
         path = random_model_path(spec)
     else:
         path = local_model_folder(spec, lambda hub_id: fetch_model(hub_id, cache_dir=cache_dir))
+    check_model_folder(path, fix=_folder_fix(spec, path))
 
     from transformers import AutoConfig
 

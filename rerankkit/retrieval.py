@@ -298,8 +298,9 @@ def load_encoder(model: str | os.PathLike | None = None, *, device: str = "auto"
     config = AutoConfig.from_pretrained(path)
     limit = (config.max_position_embeddings or 514) - (config.pad_token_id or 0) - 1
     max_length = check_max_length(max_length, limit, spec)
-    from FlagEmbedding import BGEM3FlagModel
+    from .environment import import_flagembedding
 
+    BGEM3FlagModel = import_flagembedding().BGEM3FlagModel
     with quiet_transformers():
         flag = BGEM3FlagModel(os.fspath(path), use_fp16=resolved_dtype == "fp16", use_bf16=resolved_dtype == "bf16",
                               devices=[resolved_device], batch_size=batch_size, query_max_length=max_length,
