@@ -1,4 +1,4 @@
-"""Command line: ``rerankkit check | score | download | bench``.
+"""Command line: ``rerankkit check | score | download | doctor | bench``.
 
 Examples:
     rerankkit check                      # load the default model and run the classic first check
@@ -6,6 +6,7 @@ Examples:
     rerankkit score "what is panda?" "hi" "The giant panda is a bear species."
     printf '{"query": "q", "passage": "p"}\\n' | rerankkit score --json
     rerankkit download --model BAAI/bge-reranker-v2-m3
+    rerankkit doctor                     # is this machine ready? one line per component, the fix for each problem
     rerankkit bench --model tiny-random --dtypes fp32,int8 --batch-sizes 8,32 --lengths 64,256 --repeats 3
 """
 
@@ -118,9 +119,17 @@ def _cmd_download(args: argparse.Namespace) -> int:
 
         print(f"tiny-random is built locally: {tiny_random_path()}")
         return 0
-    folder = fetch_model(spec, cache_dir=args.cache_dir)
+    folder = fetch_model(spec, cache_dir=args.cache_dir, force=args.force)
     print(f"{spec} is ready at {folder}")
     return 0
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor import exit_code, format_report, run_checks, to_json
+
+    findings = run_checks(model=args.model)
+    print(to_json(findings) if args.json else format_report(findings))
+    return exit_code(findings)
 
 
 def _csv(text: str, name: str, cast=str) -> list:
@@ -193,7 +202,15 @@ def build_parser() -> argparse.ArgumentParser:
     download = sub.add_parser("download", help="fetch a model into the Hugging Face cache for offline use")
     download.add_argument("--model", default=None, help="hub id (default: $RERANKKIT_MODEL or BAAI/bge-reranker-v2-m3)")
     download.add_argument("--cache-dir", default=None, help="Hugging Face hub cache folder (default: the standard one)")
+    download.add_argument("--force", action="store_true",
+                          help="download every file again, replacing a damaged or partial copy in the cache")
     download.set_defaults(func=_cmd_download)
+
+    doctor = sub.add_parser("doctor", help="check this environment and say how to fix each problem (exit 1 if broken)")
+    doctor.add_argument("--model", default=None, help="the model whose weights to look for (default: $RERANKKIT_MODEL "
+                                                      "or BAAI/bge-reranker-v2-m3)")
+    doctor.add_argument("--json", action="store_true", help="print the findings as JSON")
+    doctor.set_defaults(func=_cmd_doctor)
 
     bench = sub.add_parser("bench", help="time the forward pass over devices, dtypes, batch sizes and lengths")
     bench.add_argument("--model", default=None,
