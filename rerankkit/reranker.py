@@ -87,6 +87,12 @@ def _check_passages(passages: object, name: str = "passages") -> list[str]:
     return [_check_text(p, f"{name}[{i}]") for i, p in enumerate(passages)]
 
 
+def _check_flag(value: object, name: str, *, allow_none: bool = False) -> None:
+    if not (isinstance(value, bool) or (allow_none and value is None)):
+        allowed = "True, False or None" if allow_none else "True or False"
+        raise TypeError(f"{name} must be {allowed}, got {value!r}")
+
+
 def validate_pairs(query_or_pairs: object, passages: object = None) -> tuple[list[tuple[str, str]], bool]:
     """Normalise the accepted input shapes to a list of pairs, naming the bad argument and index.
 
@@ -207,7 +213,8 @@ class Reranker:
         """Raw logits for already-tokenized pairs: sorted by length, padded per batch, input order restored."""
         import torch
 
-        batch_size = batch_size or self.batch_size
+        batch_size = self._batch_size(batch_size)
+        _check_flag(show_progress, "show_progress", allow_none=True)
         n = len(input_ids)
         lengths = np.fromiter((len(ids) for ids in input_ids), dtype=np.int64, count=n)
         order = np.argsort(-lengths, kind="stable")
@@ -234,6 +241,10 @@ class Reranker:
                 logits[idx] = out.view(-1).float().cpu().numpy()
         return logits
 
+    def _batch_size(self, batch_size: object) -> int:
+        # None means the reranker's own; 0, negatives and floats are errors, never silently replaced.
+        return self.batch_size if batch_size is None else int(check_positive_int(batch_size, "batch_size"))
+
     def _delegated(self) -> bool:
         return self.info.kind != "encoder" or "," in self.info.device
 
@@ -245,15 +256,23 @@ class Reranker:
         max_length: int | None,
         show_progress: bool | None,
     ) -> tuple[np.ndarray, EncodedPairs]:
+        batch_size = self._batch_size(batch_size)
+        _check_flag(show_progress, "show_progress", allow_none=True)
         encoded = self.encode(pairs, max_length=max_length)
         if self._delegated():
             raw = self.flag.compute_score(
-                [list(p) for p in pairs], batch_size=batch_size or self.batch_size,
+                [list(p) for p in pairs], batch_size=batch_size,
                 max_length=encoded.max_length, normalize=False,
             )
             logits = np.asarray(raw, dtype=np.float64).reshape(-1)
         else:
             logits = self.forward(encoded.input_ids, batch_size=batch_size, show_progress=show_progress)
+        bad = np.flatnonzero(~np.isfinite(logits))
+        if bad.size:
+            raise FloatingPointError(
+                f"the model returned a non-finite logit for {bad.size} of {len(pairs)} pairs (first at index "
+                f"{int(bad[0])}): the weights or the dtype overflowed. Try dtype='fp32', or check the model folder."
+            )
         n_truncated = int((encoded.n_cut > 0).sum())
         if n_truncated:
             warnings.warn(
@@ -305,6 +324,7 @@ class Reranker:
             True
         """
         pairs, single = validate_pairs(query_or_pairs, passages)
+        _check_flag(normalize, "normalize")
         logits, _ = self._score_pairs(pairs, batch_size=batch_size, max_length=max_length, show_progress=show_progress)
         values = sigmoid(logits) if normalize else logits
         return float(np.asarray(values).reshape(-1)[0]) if single else np.asarray(values, dtype=np.float64)
