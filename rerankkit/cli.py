@@ -1,4 +1,4 @@
-"""Command line: ``rerankkit check | score | download | bench``.
+"""Command line: ``rerankkit check | score | download | bench | evaluate | prepare``.
 
 Examples:
     rerankkit check                      # load the default model and run the classic first check
@@ -18,6 +18,7 @@ import warnings
 from collections.abc import Sequence
 
 from .errors import ModelUnavailableError
+from .evaluation.commands import add_commands as add_evaluation_commands
 
 __all__ = ["main", "CHECK_EXAMPLES"]
 
@@ -211,6 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "adds the fraction of it that the model's FLOPs reach")
     bench.add_argument("--json", action="store_true", help="print the table as JSON (with units and environment)")
     bench.set_defaults(func=_cmd_bench)
+    add_evaluation_commands(sub, _add_model_args)
     return parser
 
 

@@ -62,7 +62,7 @@ MIRACL_DEV = ("ar", "bn", "de", "en", "es", "fa", "fi", "fr", "hi", "id", "ja", 
               "zh")
 
 
-class DatasetUnavailableError(RuntimeError):
+class DatasetUnavailableError(FileNotFoundError):
     """A benchmark set is not cached and cannot be downloaded now; the message names the command that fetches it."""
 
 
@@ -369,7 +369,7 @@ def prepare(name: str, *, k: int = 100, cache_dir: str | os.PathLike | None = No
             qrels.setdefault(r.query_id, {})[r.doc_id] = int(r.relevance)
     except Exception as exc:  # network or checksum errors surface from deep inside ir_datasets
         raise DatasetUnavailableError(f"could not download {dataset_id!r} ({type(exc).__name__}: {exc}). "
-                                      "Check the network, then run: " + _fetch_hint(name, k)) from exc
+                                      "Check the network, then " + _fetch_hint(name, k)) from exc
     queries = {q: t for q, t in queries.items() if q in qrels}  # test/dev topics: the judged ones
     full = EvalData(name=name, queries=queries, docs=docs, qrels=qrels)
     run = first_stage_run(full, kind="bm25", k=k, show_progress=show_progress)
