@@ -223,7 +223,6 @@ def score_pairs(
     batch_size = check_positive_int(batch_size or reranker.batch_size, "batch_size")
     keys = list(dict.fromkeys(keys))
     scores = log.read() if log is not None else {}
-    scores = {k: v for k, v in scores.items()}
     wanted = set(keys)
     n_resumed = sum(1 for k in scores if k in wanted)
     pending = [k for k in keys if k not in scores]
