@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from .errors import ModelUnavailableError
 from .evaluation.commands import add_commands as add_evaluation_commands
 
-__all__ = ["main", "CHECK_EXAMPLES"]
+__all__ = ["CHECK_EXAMPLES", "main"]
 
 # The classic first check: one English and one Chinese query, the right answer first.
 CHECK_EXAMPLES: list[tuple[str, list[str]]] = [

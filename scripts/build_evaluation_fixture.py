@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import replace
 
-from rerankkit.evaluation.datasets import FIXTURE_DIR, from_cases, first_stage_run, save
+from rerankkit.evaluation.datasets import FIXTURE_DIR, first_stage_run, from_cases, save
 
 SETS = ("keyword_traps", "product_search", "workplace_qa")
 UNJUDGED = {"unjudged-1": "How long does it take to boil an egg?",

@@ -35,20 +35,20 @@ if TYPE_CHECKING:
     from ..retrieval import DenseEncoder
 
 __all__ = [
-    "EvalData",
+    "FIXTURE_DIR",
     "DataStats",
     "DatasetUnavailableError",
+    "EvalData",
+    "benchmark_names",
+    "dataset_cache_dir",
+    "first_stage_run",
     "from_cases",
     "from_files",
-    "first_stage_run",
-    "save",
-    "load_folder",
-    "benchmark_names",
     "load_benchmark",
-    "prepare",
-    "dataset_cache_dir",
-    "FIXTURE_DIR",
     "load_fixture",
+    "load_folder",
+    "prepare",
+    "save",
 ]
 
 FIXTURE_DIR = Path(__file__).parent / "data"
@@ -92,8 +92,8 @@ class DataStats:
 
     def lines(self) -> list[str]:
         """Readable summary lines (for reports and the command line)."""
-        out = [f"{self.n_queries} queries in the run, {self.n_judged} with judgements; "
-               f"{self.n_pairs} pairs to score (top {self.top_n})"]
+        out = [(f"{self.n_queries} queries in the run, {self.n_judged} with judgements; "
+                f"{self.n_pairs} pairs to score (top {self.top_n})")]
         if self.n_unjudged:
             out.append(f"{self.n_unjudged} queries have no judged document: reranked but not in the metrics "
                        f"(e.g. {', '.join(self.unjudged[:5])})")

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from .report import EvaluationReport
 
-__all__ = ["data_from_uploads", "side_by_side", "precision_threshold", "plot_query_deltas"]
+__all__ = ["data_from_uploads", "plot_query_deltas", "precision_threshold", "side_by_side"]
 
 # Which file is which, by words in its name (first match wins).
 _ROLES = (("qrels", ("qrel", "judg")), ("run", ("run", "trec_run", "bm25", "top")),

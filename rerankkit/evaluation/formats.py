@@ -33,13 +33,13 @@ from pathlib import Path
 
 __all__ = [
     "FormatError",
-    "read_queries",
-    "write_queries",
     "read_corpus",
-    "write_corpus",
     "read_qrels",
-    "write_qrels",
+    "read_queries",
     "read_run",
+    "write_corpus",
+    "write_qrels",
+    "write_queries",
     "write_run",
 ]
 
@@ -239,8 +239,7 @@ def write_qrels(qrels: Mapping[str, Mapping[str, int]], path: str | os.PathLike)
     """Write qrels in TREC format."""
     with open(path, "w", encoding="utf-8") as f:
         for qid, labels in qrels.items():
-            for docid, grade in labels.items():
-                f.write(f"{qid} 0 {docid} {int(grade)}\n")
+            f.writelines(f"{qid} 0 {docid} {int(grade)}\n" for docid, grade in labels.items())
 
 
 def read_run(path: str | os.PathLike) -> dict[str, dict[str, float]]:
@@ -275,5 +274,4 @@ def write_run(run: Mapping[str, Mapping[str, float]], path: str | os.PathLike, *
     with open(path, "w", encoding="utf-8") as f:
         for qid, docs in run.items():
             ranked = sorted(docs.items(), key=lambda kv: -kv[1])
-            for rank, (docid, score) in enumerate(ranked, start=1):
-                f.write(f"{qid} Q0 {docid} {rank} {float(score)!r} {tag}\n")
+            f.writelines(f"{qid} Q0 {docid} {rank} {float(score)!r} {tag}\n" for rank, (docid, score) in enumerate(ranked, start=1))

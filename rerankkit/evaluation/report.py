@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .datasets import DataStats
     from .runner import ScoringStats
 
-__all__ = ["measures", "compare_runs", "summary_table", "significance", "worse_queries", "EvaluationReport"]
+__all__ = ["EvaluationReport", "compare_runs", "measures", "significance", "summary_table", "worse_queries"]
 
 STAGES = ("Base", "Reranked")
 
@@ -50,7 +50,7 @@ def _per_query(qrels: Mapping[str, Mapping[str, int]], run: Mapping[str, Mapping
     import ir_measures
 
     clean_qrels = {q: {d: int(g) for d, g in qrels[q].items()} for q in queries}
-    clean_run = {q: {d: float(s) for d, s in run[q].items()} for q in queries if q in run and run[q]}
+    clean_run = {q: {d: float(s) for d, s in run[q].items()} for q in queries if run.get(q)}
     by_measure = {m: name for name, m in table.items()}
     values = {(q, name): 0.0 for q in queries for name in table}
     for m in ir_measures.iter_calc(list(table.values()), clean_qrels, clean_run):

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from .datasets import EvalData
     from .report import EvaluationReport
 
-__all__ = ["ScoreLog", "ScoringStats", "RerankResult", "score_pairs", "rerank_run", "resolve_data", "evaluate"]
+__all__ = ["RerankResult", "ScoreLog", "ScoringStats", "evaluate", "rerank_run", "resolve_data", "score_pairs"]
 
 Key = tuple[str, str]
 _FORMAT = "rerankkit-scores/1"
@@ -101,7 +101,7 @@ class ScoreLog:
         """Open for appending, writing the header first when the file is new or empty."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         new = not self.path.exists() or self.path.stat().st_size == 0
-        self._file = open(self.path, "a", encoding="utf-8")
+        self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - kept open across batches, closed by close()
         if new:
             self._file.write(json.dumps(self.meta, ensure_ascii=False) + "\n")
             self._file.flush()
@@ -186,7 +186,7 @@ def _producer(reranker: Reranker, keys: Sequence[Key], text: Callable[[Key], tup
                     mask[row, :n] = 1
                 truncated = int((encoded.n_cut[idx] > 0).sum())
                 out.put(([part[i] for i in idx], (ids, mask), truncated, 1))
-    except BaseException as exc:  # handed to the scoring thread, which raises it
+    except BaseException as exc:  # noqa: BLE001 - handed to the scoring thread, which raises it
         out.put(exc)
     finally:
         out.put(_DONE)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from ..evaluation.report import EvaluationReport
     from ..reranker import Reranker
 
-__all__ = ["EvaluationExplorer", "UPLOADED"]
+__all__ = ["UPLOADED", "EvaluationExplorer"]
 
 UPLOADED = "uploaded files"
 
@@ -128,7 +128,7 @@ class EvaluationExplorer(widgets.VBox):
             self.report = evaluate(data, self.reranker, top_n=self.top_n.value, scores_path=self._scores_path(data),
                                    show_progress=False, stop=self._stop, on_progress=self._progress)
             self._render()
-        except Exception as exc:  # shown in the app, never a traceback
+        except Exception as exc:  # noqa: BLE001 - shown in the app, never a traceback
             self.last_error = friendly_message(exc)
             self.error.value = error_html(exc)
             self.status.value = ""
