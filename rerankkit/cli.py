@@ -1,4 +1,4 @@
-"""Command line: ``rerankkit check | score | download | doctor | bench``.
+"""Command line: ``rerankkit check | score | download | doctor | bench | evaluate | prepare``.
 
 Examples:
     rerankkit check                      # load the default model and run the classic first check
@@ -19,8 +19,9 @@ import warnings
 from collections.abc import Sequence
 
 from .errors import ModelUnavailableError
+from .evaluation.commands import add_commands as add_evaluation_commands
 
-__all__ = ["main", "CHECK_EXAMPLES"]
+__all__ = ["CHECK_EXAMPLES", "main"]
 
 # The classic first check: one English and one Chinese query, the right answer first.
 CHECK_EXAMPLES: list[tuple[str, list[str]]] = [
@@ -228,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "adds the fraction of it that the model's FLOPs reach")
     bench.add_argument("--json", action="store_true", help="print the table as JSON (with units and environment)")
     bench.set_defaults(func=_cmd_bench)
+    add_evaluation_commands(sub, _add_model_args)
     return parser
 
 

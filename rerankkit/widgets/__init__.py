@@ -4,6 +4,7 @@ renders results into observable state, so pytest can click it without a browser.
 from __future__ import annotations
 
 from .cross_lingual_explorer import CrossLingualExplorer
+from .evaluation_explorer import EvaluationExplorer
 from .explain_explorer import ExplainExplorer
 from .playground import ScoringPlayground
 from .timing_dashboard import TimingDashboard
@@ -11,6 +12,7 @@ from .trap_explorer import TrapExplorer
 
 __all__: list[str] = [
     "CrossLingualExplorer",
+    "EvaluationExplorer",
     "ExplainExplorer",
     "ScoringPlayground",
     "TimingDashboard",

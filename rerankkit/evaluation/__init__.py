@@ -1,0 +1,69 @@
+"""Evaluation on standard data: file formats, one data protocol, benchmark sets and a resumable reranking run.
+
+Example:
+    >>> from rerankkit.evaluation import evaluate
+    >>> report = evaluate("fixture", "tiny-random", top_n=3, show_progress=False)
+    >>> list(report.table.index)
+    ['Base (bm25)', 'Reranked', 'Δ (Reranked − Base)']
+"""
+
+from .datasets import (
+    DatasetUnavailableError,
+    DataStats,
+    EvalData,
+    benchmark_names,
+    first_stage_run,
+    from_cases,
+    from_files,
+    load_benchmark,
+    load_fixture,
+    load_folder,
+    prepare,
+    save,
+)
+from .formats import (
+    FormatError,
+    read_corpus,
+    read_qrels,
+    read_queries,
+    read_run,
+    write_corpus,
+    write_qrels,
+    write_queries,
+    write_run,
+)
+from .report import EvaluationReport, compare_runs
+from .runner import RerankResult, ScoreLog, ScoringStats, evaluate, rerank_run, resolve_data, score_pairs
+
+__all__ = [
+    "DataStats",
+    "DatasetUnavailableError",
+    "EvalData",
+    "EvaluationReport",
+    "FormatError",
+    "RerankResult",
+    "ScoreLog",
+    "ScoringStats",
+    "benchmark_names",
+    "compare_runs",
+    "evaluate",
+    "first_stage_run",
+    "from_cases",
+    "from_files",
+    "load_benchmark",
+    "load_fixture",
+    "load_folder",
+    "prepare",
+    "read_corpus",
+    "read_qrels",
+    "read_queries",
+    "read_run",
+    "rerank_run",
+    "resolve_data",
+    "save",
+    "score_pairs",
+    "write_corpus",
+    "write_qrels",
+    "write_queries",
+    "write_run",
+]

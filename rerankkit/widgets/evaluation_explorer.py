@@ -1,0 +1,165 @@
+"""The evaluation explorer: your files (or the shipped fixture, or a benchmark) -> retrieve, rerank, compare.
+
+Upload queries, corpus, qrels and optionally a run (``FileUpload``), or pick a data set; press Run.
+Scoring runs in a background thread (:func:`rerankkit.evaluation.evaluate`) with a progress bar; Stop
+ends it after the current batch and keeps every scored pair in a score file, so Run continues where it
+stopped. Results live in observable state (``report``, ``data``, ``table.value``, ``worse.value``,
+``status.value``, ``last_error``); :meth:`wait` joins the run, so tests click the buttons.
+"""
+
+from __future__ import annotations
+
+import html
+import tempfile
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import ipywidgets as widgets
+
+from ..evaluation.datasets import benchmark_names
+from ..evaluation.explore import data_from_uploads, side_by_side
+from ..evaluation.runner import evaluate, resolve_data
+from ._common import error_html, friendly_message, model_badge, status_html
+
+if TYPE_CHECKING:
+    from ..evaluation.datasets import EvalData
+    from ..evaluation.report import EvaluationReport
+    from ..reranker import Reranker
+
+__all__ = ["UPLOADED", "EvaluationExplorer"]
+
+UPLOADED = "uploaded files"
+
+
+def _uploads(value) -> dict[str, bytes]:
+    # ipywidgets 8: a tuple of dicts with name and content (a memoryview).
+    return {item["name"]: bytes(item["content"]) for item in value}
+
+
+class EvaluationExplorer(widgets.VBox):
+    """Pick or upload data, rerank the top N of its run, and read Base -> Reranked with the queries that got worse.
+
+    Args:
+        reranker: A loaded :class:`~rerankkit.reranker.Reranker`.
+        source: The data first selected: ``fixture``, ``cases:<set>``, a benchmark name, or ``uploaded files``.
+        top_n: Documents per query to rerank.
+        scores_dir: Where score files are kept (default: a temporary folder for this explorer).
+
+    Attributes:
+        report: The last :class:`~rerankkit.evaluation.EvaluationReport`, or ``None``.
+        data: The data it came from.
+        last_error: The message shown in the error box, or ``None``.
+
+    Example:
+        >>> import rerankkit
+        >>> app = EvaluationExplorer(rerankkit.load("tiny-random"), top_n=3)
+        >>> app.run_button.click(); app.wait()
+        >>> app.report.complete, "Reranked" in app.table.value
+        (True, True)
+    """
+
+    def __init__(self, reranker: Reranker, *, source: str = "fixture", top_n: int = 20,
+                 scores_dir: str | Path | None = None) -> None:
+        self.reranker = reranker
+        self.report: EvaluationReport | None = None
+        self.data: EvalData | None = None
+        self.last_error: str | None = None
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._scores_dir = Path(scores_dir or tempfile.mkdtemp(prefix="rerankkit-scores-"))
+
+        options = ["fixture", "cases:keyword_traps", "cases:workplace_qa", "cases:product_search", UPLOADED,
+                   *benchmark_names()]
+        self.badge = widgets.HTML(model_badge(reranker.info))
+        self.source = widgets.Dropdown(options=options, value=source, description="Data")
+        self.upload = widgets.FileUpload(accept=".tsv,.jsonl,.json,.parquet,.trec,.txt,.qrels,.run", multiple=True,
+                                         description="Upload files")
+        self.top_n = widgets.BoundedIntText(value=top_n, min=1, max=1000, description="Top N")
+        self.run_button = widgets.Button(description="Run", button_style="primary", icon="play",
+                                         tooltip="Retrieve (when there is no run), then rerank the top N")
+        self.stop_button = widgets.Button(description="Stop", icon="stop", disabled=True,
+                                          tooltip="Stop after this batch; what was scored is kept")
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="Pairs")
+        self.status = widgets.HTML()
+        self.error = widgets.HTML()
+        self.table = widgets.HTML()
+        self.worse = widgets.HTML()
+        self.run_button.on_click(self._on_run)
+        self.stop_button.on_click(self._on_stop)
+        super().__init__([self.badge, widgets.HBox([self.source, self.upload, self.top_n]),
+                          widgets.HBox([self.run_button, self.stop_button, self.progress]), self.status,
+                          self.error, self.table, self.worse])
+
+    # -- actions ---------------------------------------------------------------------------
+    def _resolve(self) -> EvalData:
+        if self.source.value == UPLOADED:
+            if not self.upload.value:
+                raise ValueError("no files uploaded: choose queries, corpus and qrels (and a run) with Upload files")
+            return resolve_data(data_from_uploads(_uploads(self.upload.value)), k=self.top_n.value)
+        return resolve_data(self.source.value, k=self.top_n.value, download=True)
+
+    def _scores_path(self, data: EvalData) -> Path:
+        safe = "".join(c if c.isalnum() else "_" for c in f"{data.name}-{data.run_name}-{self.top_n.value}")
+        return self._scores_dir / f"{safe}.scores.jsonl"
+
+    def _on_run(self, _=None) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self.error.value, self.last_error = "", None
+        self._stop.clear()
+        self.run_button.disabled, self.stop_button.disabled = True, False
+        self.status.value = status_html("Preparing the data (the first stage runs when there is no run)...")
+        self._thread = threading.Thread(target=self._work, daemon=True, name="rerankkit-evaluation-explorer")
+        self._thread.start()
+
+    def _on_stop(self, _=None) -> None:
+        self._stop.set()
+        self.status.value = status_html("Stopping after this batch; scored pairs are kept.")
+
+    def _progress(self, done: int, total: int) -> None:
+        self.progress.max = max(total, 1)
+        self.progress.value = done
+
+    def _work(self) -> None:
+        try:
+            data = self._resolve()
+            self.data = data
+            self.report = evaluate(data, self.reranker, top_n=self.top_n.value, scores_path=self._scores_path(data),
+                                   show_progress=False, stop=self._stop, on_progress=self._progress)
+            self._render()
+        except Exception as exc:  # noqa: BLE001 - shown in the app, never a traceback
+            self.last_error = friendly_message(exc)
+            self.error.value = error_html(exc)
+            self.status.value = ""
+        finally:
+            self.run_button.disabled, self.stop_button.disabled = False, True
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until the current run ends (for scripts and tests)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    # -- rendering -------------------------------------------------------------------------
+    def _render(self) -> None:
+        report, data = self.report, self.data
+        s = report.scoring
+        note = "" if report.complete else (" Stopped: the table covers the queries fully reranked; press Run to "
+                                           "continue from the score file.")
+        self.status.value = status_html(
+            f"{s.n_resumed + s.n_scored} of {s.n_pairs} pairs scored ({s.n_resumed} resumed, {s.pairs_per_s:.1f} "
+            f"pairs/s). " + " ".join(report.data_stats.lines()) + note)
+        self.table.value = (report.table.style.format("{:.4f}").to_html()
+                            + ("<p><i>Random weights: these figures exercise the code and mean nothing.</i></p>"
+                               if report.random_weights else ""))
+        parts = [f"<h4>Queries whose nDCG@10 dropped: {len(report.worse)}</h4>"]
+        for _, row in report.worse.head(3).iterrows():
+            side = side_by_side(report, data, row.qid, k=3)
+            cells = "".join(
+                f"<tr><td>{r['rank']}</td><td>[{r['base_grade']}] {html.escape(r['base_text'][:160])}</td>"
+                f"<td>[{r['reranked_grade']}] {html.escape(r['reranked_text'][:160])}</td></tr>"
+                for _, r in side.iterrows())
+            parts.append(f"<p><b>{html.escape(row.qid)}</b>: {html.escape(row.query)} (nDCG@10 {row.base:.3f} → "
+                         f"{row.reranked:.3f})</p><table class='rk-worse'><tr><th>#</th><th>Base [grade]</th>"
+                         f"<th>Reranked [grade]</th></tr>{cells}</table>")
+        self.worse.value = "".join(parts)

@@ -1,0 +1,81 @@
+"""The evaluation explorer, clicked without a browser; the library functions behind it."""
+
+from __future__ import annotations
+
+import datetime
+import time
+
+import pytest
+
+from rerankkit.evaluation import evaluate, load_fixture
+from rerankkit.evaluation.datasets import FIXTURE_DIR
+from rerankkit.evaluation.explore import data_from_uploads, plot_query_deltas, precision_threshold, side_by_side
+from rerankkit.widgets.evaluation_explorer import UPLOADED, EvaluationExplorer
+
+
+def _upload_value(paths):
+    return tuple({"name": p.name, "type": "", "size": p.stat().st_size, "content": memoryview(p.read_bytes()),
+                  "last_modified": datetime.datetime.now(datetime.timezone.utc)} for p in paths)
+
+
+def test_run_on_uploaded_files(tiny, tmp_path):
+    app = EvaluationExplorer(tiny, source=UPLOADED, top_n=5, scores_dir=tmp_path)
+    app.upload.value = _upload_value(sorted(FIXTURE_DIR.iterdir()))
+    app.run_button.click()
+    app.wait(120)
+    assert app.last_error is None
+    assert app.report.complete and app.report.top_n == 5
+    assert "Reranked" in app.table.value and "Random weights" in app.table.value
+    assert f"Queries whose nDCG@10 dropped: {len(app.report.worse)}" in app.worse.value
+    assert "2 queries have no judged document" in app.status.value
+    assert app.progress.value == app.progress.max == app.report.scoring.n_pairs
+
+
+def test_missing_upload_is_shown_not_raised(tiny, tmp_path):
+    app = EvaluationExplorer(tiny, source=UPLOADED, scores_dir=tmp_path)
+    app.run_button.click()
+    app.wait(30)
+    assert "no files uploaded" in app.last_error and "Could not run" in app.error.value
+    assert not app.run_button.disabled
+
+
+def test_stop_keeps_what_was_scored_and_run_continues(tiny, tmp_path):
+    app = EvaluationExplorer(tiny, source="fixture", top_n=20, scores_dir=tmp_path)
+    app.run_button.click()
+    deadline = time.monotonic() + 120
+    while app.progress.value < 600 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    app.stop_button.click()
+    app.wait(120)
+    first = app.report
+    assert first is not None and not first.complete, app.last_error
+    kept = first.scoring.n_scored
+    assert 0 < kept < first.scoring.n_pairs and "Stopped" in app.status.value
+    app.run_button.click()
+    app.wait(120)
+    assert app.report.complete and app.report.scoring.n_resumed == kept
+
+
+def test_uploads_need_recognisable_names():
+    with pytest.raises(ValueError, match="cannot tell what 'notes.tsv' holds"):
+        data_from_uploads({"notes.tsv": b"x\ty\n"})
+    with pytest.raises(ValueError, match="missing qrels"):
+        data_from_uploads({"queries.tsv": b"q1\ta\n", "corpus.tsv": b"d1\tb\n"})
+
+
+def test_side_by_side_threshold_and_plot(tiny):
+    data = load_fixture()
+    report = evaluate(data, tiny, top_n=10, show_progress=False)
+    qid = report.worse.qid[0]
+    side = side_by_side(report, data, qid, k=3)
+    assert side.base_docid.tolist() == list(report.base[qid])[:3]
+    assert side.reranked_docid.tolist() == list(report.reranked[qid])[:3]
+    found = precision_threshold(report, data, target=0.5)
+    sweep = found["sweep"]
+    if found["threshold"] is not None:
+        passing = sweep[sweep.threshold >= found["threshold"]]
+        assert found["precision"] >= 0.5 and passing.iloc[0].threshold == found["threshold"]
+        assert (sweep[sweep.threshold < found["threshold"]].precision.fillna(0) < 0.5).all()
+    fig = plot_query_deltas(report)
+    assert "random weights" in fig.axes[0].get_title()
+    assert len(fig.axes[0].patches) == report.per_query.qid.nunique()
