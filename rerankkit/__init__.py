@@ -10,11 +10,10 @@ Example:
 
 from __future__ import annotations
 
-from . import explain
-from .errors import MissingDependencyError, ModelUnavailableError
-from .loading import ModelInfo, load
-from .reranker import Reranker, TruncationWarning, sigmoid
-from .results import THRESHOLD_PRESETS, RankedPassage, Ranking
+from rerankkit import cases, errors, explain
+from rerankkit.errors import MissingDependencyError, ModelUnavailableError, TruncationWarning
+from rerankkit.score_scale import THRESHOLD_PRESETS, sigmoid
+from rerankkit.scoring import ModelInfo, RankedPassage, Ranking, Reranker, load
 
 __version__ = "0.1.0"
 
@@ -31,8 +30,6 @@ __all__ = [
     "ModelUnavailableError",
     "MissingDependencyError",
     "TruncationWarning",
+    "cases",
+    "errors",
 ]
-
-from . import cases
-
-__all__ += ["cases"]

@@ -1,0 +1,1 @@
+"""Evaluation: ranking metrics, retrieve-then-rerank pipelines, thresholds, scores across languages."""
