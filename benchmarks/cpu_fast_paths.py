@@ -75,7 +75,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     warnings.filterwarnings("ignore")
     import rerankkit
-    from rerankkit.timing import environment
+    from rerankkit.measure.timing import environment
 
     base = rerankkit.load(args.model, device="cpu", dtype="fp32", batch_size=args.batch_size)
     path = base.info.path

@@ -26,11 +26,12 @@ import torch
 from transformers import AutoTokenizer, XLMRobertaForSequenceClassification
 
 import rerankkit
-from rerankkit.explain.attributions import SlowExplanationWarning, estimate_seconds
-from rerankkit.loading import ModelInfo
-from rerankkit.reranker import Reranker
-from rerankkit.testing import random_config, tiny_random_path
-from rerankkit.timing import median_seconds
+from rerankkit.errors import SlowExplanationWarning
+from rerankkit.explain.attributions import estimate_seconds
+from rerankkit.measure.timing import median_seconds
+from rerankkit.models.synthetic import random_config, tiny_random_path
+from rerankkit.scoring.info import ModelInfo
+from rerankkit.scoring.reranker import Reranker
 
 WORDS = ("panda bear bamboo forest China mountain species giant black white eats lives sleeps climbs the a is of in "
          "and").split()

@@ -10,13 +10,17 @@ Example:
 
 from __future__ import annotations
 
-from .environment import warn_known_breaks as _warn_known_breaks
-from .errors import BrokenEnvironmentError, BrokenEnvironmentWarning, MissingDependencyError, ModelUnavailableError
-
-from . import explain
-from .loading import ModelInfo, load
-from .reranker import Reranker, TruncationWarning, sigmoid
-from .results import THRESHOLD_PRESETS, RankedPassage, Ranking
+from rerankkit import cases, errors, explain
+from rerankkit._utils.environment import warn_known_breaks as _warn_known_breaks
+from rerankkit.errors import (
+    BrokenEnvironmentError,
+    BrokenEnvironmentWarning,
+    MissingDependencyError,
+    ModelUnavailableError,
+    TruncationWarning,
+)
+from rerankkit.score_scale import THRESHOLD_PRESETS, sigmoid
+from rerankkit.scoring import ModelInfo, RankedPassage, Ranking, Reranker, load
 
 __version__ = "0.1.0"
 
@@ -35,11 +39,9 @@ __all__ = [
     "BrokenEnvironmentError",
     "BrokenEnvironmentWarning",
     "TruncationWarning",
+    "cases",
+    "errors",
 ]
-
-from . import cases
-
-__all__ += ["cases"]
 
 # A known-bad combination of versions is named at import, from package metadata alone (cheap), before any traceback.
 _warn_known_breaks()

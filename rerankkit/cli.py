@@ -18,34 +18,17 @@ import sys
 import warnings
 from collections.abc import Sequence
 
-from .errors import ModelUnavailableError
-from .evaluation.commands import add_commands as add_evaluation_commands
+import numpy as np
 
-__all__ = ["CHECK_EXAMPLES", "main"]
+from rerankkit.display.style import random_weights_note
+from rerankkit.errors import ModelUnavailableError
+from rerankkit.evaluation.commands import add_commands as add_evaluation_commands
+from rerankkit.examples import CHECK_EXAMPLES
 
-# The classic first check: one English and one Chinese query, the right answer first.
-CHECK_EXAMPLES: list[tuple[str, list[str]]] = [
-    (
-        "What is the capital of France?",
-        [
-            "Paris is the capital city of France. It is located in the northern part of the country.",
-            "Berlin is the capital of Germany. It is the largest city in Germany by population.",
-            "The Eiffel Tower is located in Paris, France.",
-        ],
-    ),
-    (
-        "中国的首都是哪里?",
-        [
-            "北京是中华人民共和国的首都,也是全国的政治和文化中心。",
-            "上海是中国最大的经济中心城市,位于长江入海口。",
-            "东京是日本的首都,也是日本最大的城市。",
-        ],
-    ),
-]
-
+__all__ = ["main", "build_parser"]
 
 def _load(args: argparse.Namespace):
-    from .loading import load
+    from rerankkit.scoring.loading import load
 
     return load(args.model, device=args.device, dtype=args.dtype, max_length=args.max_length)
 
@@ -59,7 +42,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     rr = _load(args)
     print(rr.info)
     if rr.info.random_weights:
-        print("\nNOTE: random weights: the scores below exercise the code and mean nothing.")
+        print(f"\nNOTE: {random_weights_note()}: the scores below only exercise the code.")
     for query, passages in CHECK_EXAMPLES:
         ranking = rr.rerank(query, passages)
         raw = [round(x, 4) for x in rr.score(query, passages).tolist()]
@@ -90,21 +73,21 @@ def _read_stdin_pairs() -> list[tuple[str, str]]:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
-    from .reranker import sigmoid
+    from rerankkit.score_scale import sigmoid
 
     if args.query is not None and not args.passages:
         raise ValueError("a query needs at least one passage: rerankkit score QUERY PASSAGE [PASSAGE ...]")
     pairs = [(args.query, p) for p in args.passages] if args.query is not None else _read_stdin_pairs()
     rr = _load(args)
     logits = rr.score(pairs, show_progress=False)
-    scores = sigmoid(logits)
+    scores = np.asarray(sigmoid(logits))
     if args.json:
         for (query, passage), logit, score in zip(pairs, logits.tolist(), scores.tolist()):
             print(json.dumps({"query": query, "passage": passage, "logit": logit, "score": score,
                               "random_weights": rr.info.random_weights}, ensure_ascii=False))
         return 0
     if rr.info.random_weights:
-        print("NOTE: random weights: these scores mean nothing.")
+        print(f"NOTE: {random_weights_note()}.")
     print(f"{'logit':>9}  {'score':>6}  passage")
     for (_, passage), logit, score in zip(pairs, logits.tolist(), scores.tolist()):
         print(f"{logit:+9.4f}  {score:.4f}  {passage}")
@@ -112,11 +95,11 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_download(args: argparse.Namespace) -> int:
-    from .loading import fetch_model, resolve_model_id
+    from rerankkit.models.hub import fetch_model, resolve_model_id
 
     spec = resolve_model_id(args.model)
     if spec == "tiny-random":
-        from .testing import tiny_random_path
+        from rerankkit.models.synthetic import tiny_random_path
 
         print(f"tiny-random is built locally: {tiny_random_path()}")
         return 0
@@ -126,7 +109,7 @@ def _cmd_download(args: argparse.Namespace) -> int:
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:
-    from .doctor import exit_code, format_report, run_checks, to_json
+    from rerankkit.doctor import exit_code, format_report, run_checks, to_json
 
     findings = run_checks(model=args.model)
     print(to_json(findings) if args.json else format_report(findings))
@@ -144,7 +127,7 @@ def _csv(text: str, name: str, cast=str) -> list:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from .timing import COLUMNS, benchmark, environment
+    from rerankkit.measure.timing import COLUMNS, benchmark, environment
 
     table = benchmark(
         args.model,
@@ -163,7 +146,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
                           "rows": json.loads(table.to_json(orient="records"))}, ensure_ascii=False, indent=2))
         return 0
     if bool(table["timing_only"].fillna(False).any()):
-        print("NOTE: random weights, timing only: speeds are honest for this architecture; scores mean nothing.")
+        print(f"NOTE: {random_weights_note(timing_only=True)}; speeds are honest for this architecture.")
     env = table.attrs.get("environment", {})
     print(", ".join(f"{k} {v}" for k, v in env.items()))
     shown = ["device", "dtype", "backend", "batch_size", "length", "pairs_per_s", "tokens_per_s", "latency_p50_ms",

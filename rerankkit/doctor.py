@@ -24,8 +24,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
 
-from .environment import SETUP_FIX, import_flagembedding, installed_version, known_breaks
-from .errors import BrokenEnvironmentError, ModelUnavailableError
+from rerankkit._utils.cache import cache_root
+from rerankkit._utils.environment import SETUP_FIX, import_flagembedding, installed_version, known_breaks
+from rerankkit.errors import BrokenEnvironmentError, ModelUnavailableError
+from rerankkit.models.files import problems
+from rerankkit.models.hub import fetch_model, resolve_model_id
+from rerankkit.models.synthetic import RANDOM_PREFIX, TINY_RANDOM
 
 __all__ = ["Finding", "run_checks", "format_report", "exit_code"]
 
@@ -54,9 +58,6 @@ class Finding:
 
 def _python() -> Finding:
     version = platform.python_version()
-    if sys.version_info < (3, 10):
-        return Finding("python", "fail", f"Python {version}; rerankkit needs 3.10 or newer",
-                       "install Python 3.11 and run make setup")
     locked = re.search(r"on Python (\d+\.\d+)", _LOCK.read_text()) if _LOCK.is_file() else None
     if locked and not version.startswith(locked[1] + "."):
         return Finding("python", "warn", f"Python {version}; the tested versions were locked on Python {locked[1]}",
@@ -163,21 +164,14 @@ def _disk(name: str, folder: Path) -> Finding:
 def _caches() -> list[Finding]:
     from huggingface_hub import constants
 
-    from .testing import cache_root
-
     return [_disk("hf-cache", Path(constants.HF_HUB_CACHE)), _disk("rerankkit-cache", cache_root())]
 
 
 def _model(model: str | None) -> Finding:
-    from .loading import fetch_model, resolve_model_id
-    from .testing import RANDOM_PREFIX, TINY_RANDOM
-
     spec = resolve_model_id(model)
     if spec == TINY_RANDOM or spec.startswith(RANDOM_PREFIX):
         return Finding("model", "ok", f"{spec}: built locally on first use (random weights)")
     if Path(spec).expanduser().is_dir():
-        from .model_files import problems
-
         found = problems(Path(spec).expanduser())
         return Finding("model", "fail", f"{spec}: {'; '.join(found)}", "point model at a complete folder") if found \
             else Finding("model", "ok", f"{spec}: a whole local folder")

@@ -1,4 +1,4 @@
-"""Exceptions that rerankkit raises, each naming the problem and the remedy."""
+"""Every exception and warning rerankkit raises, each naming the problem and the remedy."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ __all__ = [
     "MissingDependencyError",
     "BrokenEnvironmentError",
     "BrokenEnvironmentWarning",
-    "check_positive_int",
+    "CaseDataError",
+    "TruncationWarning",
+    "ConvergenceWarning",
+    "SlowExplanationWarning",
 ]
 
 
@@ -23,41 +26,20 @@ class MissingDependencyError(ImportError):
     """An optional package is needed for this feature; the message names the ``pip install`` to run."""
 
 
-def check_positive_int(value: object, name: str, *, allow_none: bool = False) -> int | None:
-    """Return ``value`` if it is an int >= 1 (or None, when allowed); else a ValueError naming ``name``.
-
-    Example:
-        >>> check_positive_int(8, "batch_size")
-        8
-        >>> check_positive_int(0, "batch_size")
-        Traceback (most recent call last):
-        ...
-        ValueError: batch_size must be a positive int, got 0
-    """
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive int{' or None' if allow_none else ''}, got {value!r}")
-    return value
+class CaseDataError(ValueError):
+    """A case file breaks the schema; the message names the file, the entry and the fix."""
 
 
-def require(module: str, *, pip_name: str | None = None, feature: str = "this feature"):
-    """Import an optional module, or raise :class:`MissingDependencyError` with the install command.
+class TruncationWarning(UserWarning):
+    """Some pairs were longer than max_length and lost tokens from the end of the passage."""
 
-    Example:
-        >>> json = require("json")
-        >>> json.dumps([1])
-        '[1]'
-    """
-    import importlib
 
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        name = pip_name or module
-        raise MissingDependencyError(
-            f"{feature} needs the optional package {name!r}. Install it with: pip install {name}"
-        ) from exc
+class ConvergenceWarning(UserWarning):
+    """Integrated gradients did not converge: attributions do not add up to the score change."""
+
+
+class SlowExplanationWarning(UserWarning):
+    """The explanation about to run is estimated to take a while; the message gives the estimate."""
 
 
 class BrokenEnvironmentError(ImportError):

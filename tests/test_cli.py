@@ -10,7 +10,8 @@ import sys
 
 import pytest
 
-from rerankkit.cli import CHECK_EXAMPLES, main
+from rerankkit.cli import main
+from rerankkit.examples import CHECK_EXAMPLES
 
 
 def test_check_on_tiny_random(capsys, tiny):

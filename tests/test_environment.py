@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from rerankkit.environment import KNOWN_BREAKS, installed_version, known_breaks
+from rerankkit._utils.environment import KNOWN_BREAKS, installed_version, known_breaks
 
 LAUNCH = textwrap.dedent("""
     import importlib.abc, sys

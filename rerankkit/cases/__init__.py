@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from rerankkit.errors import CaseDataError
+
 __all__ = ["names", "load", "CaseSet", "Case", "Passage", "Fact", "CaseDataError", "TRAPS", "ROLES", "DATA_DIR"]
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -36,10 +38,6 @@ ROLES = ("relevant", "partial", "distractor", "negative")
 TRAPS = ("keyword_stuffing", "negation", "entity_swap", "wrong_aspect", "role_swap", "topic_neighbour")
 _ROLE_GRADE = {"relevant": 2, "partial": 1, "distractor": 0, "negative": 0}
 _LANG = re.compile(r"^[a-z]{2,3}$")
-
-
-class CaseDataError(ValueError):
-    """A case file breaks the schema; the message names the file, the entry and the fix."""
 
 
 @dataclass(frozen=True)
@@ -155,7 +153,7 @@ class CaseSet(Sequence[Case]):
     def __iter__(self) -> Iterator[Case]:
         return iter(self.cases)
 
-    def __getitem__(self, key):  # type: ignore[override]
+    def __getitem__(self, key):
         if isinstance(key, str):
             for case in self.cases:
                 if case.id == key:

@@ -7,7 +7,7 @@ Example:
     ['Base (bm25)', 'Reranked', 'Δ (Reranked − Base)']
 """
 
-from .datasets import (
+from rerankkit.evaluation.datasets import (
     DatasetUnavailableError,
     DataStats,
     EvalData,
@@ -21,7 +21,7 @@ from .datasets import (
     prepare,
     save,
 )
-from .formats import (
+from rerankkit.evaluation.formats import (
     FormatError,
     read_corpus,
     read_qrels,
@@ -32,8 +32,16 @@ from .formats import (
     write_queries,
     write_run,
 )
-from .report import EvaluationReport, compare_runs
-from .runner import RerankResult, ScoreLog, ScoringStats, evaluate, rerank_run, resolve_data, score_pairs
+from rerankkit.evaluation.report import EvaluationReport, compare_runs
+from rerankkit.evaluation.runner import (
+    RerankResult,
+    ScoreLog,
+    ScoringStats,
+    evaluate,
+    rerank_run,
+    resolve_data,
+    score_pairs,
+)
 
 __all__ = [
     "DataStats",

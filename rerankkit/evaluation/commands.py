@@ -18,8 +18,8 @@ __all__ = ["add_commands"]
 
 
 def _data(args: argparse.Namespace):
-    from .datasets import from_files
-    from .runner import resolve_data
+    from rerankkit.evaluation.datasets import from_files
+    from rerankkit.evaluation.runner import resolve_data
 
     files = (args.queries, args.corpus, args.qrels)
     if args.dataset is not None:
@@ -33,7 +33,7 @@ def _data(args: argparse.Namespace):
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from .runner import evaluate
+    from rerankkit.evaluation.runner import evaluate
 
     data = _data(args)
     scores = args.scores
@@ -41,7 +41,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         scores = str(Path(args.output).with_suffix(".scores.jsonl"))
     if scores is not None:
         print(f"Scores are appended to {scores}; run the same command again to resume after an interruption.")
-    from ..loading import load
+    from rerankkit.scoring.loading import load
 
     reranker = load(args.model, device=args.device, dtype=args.dtype, max_length=args.max_length)
     try:
@@ -72,7 +72,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _cmd_prepare(args: argparse.Namespace) -> int:
-    from .datasets import prepare
+    from rerankkit.evaluation.datasets import prepare
 
     folder = prepare(args.dataset, k=args.k)
     print(f"{args.dataset} is ready at {folder} (queries, corpus, qrels, BM25 top {args.k} run)")

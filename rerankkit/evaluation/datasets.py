@@ -27,12 +27,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from ..errors import MissingDependencyError, check_positive_int
-from . import formats
+from rerankkit._utils.checks import check_positive_int
+from rerankkit.errors import MissingDependencyError
+from rerankkit.evaluation import formats
 
 if TYPE_CHECKING:
-    from ..cases import Case
-    from ..retrieval import DenseEncoder
+    from rerankkit.cases import Case
+    from rerankkit.retrieval import DenseEncoder
 
 __all__ = [
     "FIXTURE_DIR",
@@ -161,9 +162,9 @@ class EvalData:
 def from_cases(cases: str | Sequence[Case]) -> EvalData:
     """A case set as evaluation data: every passage of every case pooled into one corpus (no run).
 
-    A passage of another case counts as not relevant for a query, as in :mod:`rerankkit.pipeline`.
+    A passage of another case counts as not relevant for a query, as in :mod:`rerankkit.evaluation.pipeline`.
     """
-    from .. import cases as case_sets
+    from rerankkit import cases as case_sets
 
     name = cases if isinstance(cases, str) else getattr(cases, "name", "cases")
     items = list(case_sets.load(cases) if isinstance(cases, str) else cases)
@@ -246,7 +247,7 @@ def first_stage_run(data: EvalData, *, kind: Literal["bm25", "dense"] = "bm25", 
                     encoder: DenseEncoder | str | None = None, show_progress: bool = False
                     ) -> dict[str, dict[str, float]]:
     """Rank ``data.docs`` for every query with the kit's BM25 (or dense) retriever; the top ``k`` per query."""
-    from ..retrieval import BM25Retriever, DenseRetriever
+    from rerankkit.retrieval import BM25Retriever, DenseRetriever
 
     check_positive_int(k, "k")
     ids = list(data.docs)
@@ -292,7 +293,7 @@ def _ir_datasets_id(name: str) -> str:
 
 def dataset_cache_dir(name: str, cache_dir: str | os.PathLike | None = None) -> Path:
     """Folder holding a prepared benchmark (``<cache>/datasets/<name with / as -->``)."""
-    from ..testing import cache_root
+    from rerankkit._utils.cache import cache_root
 
     root = Path(cache_dir) if cache_dir is not None else cache_root() / "datasets"
     return root / name.strip().strip("/").replace("/", "--")

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .datasets import CORPUS, QRELS, QUERIES, RUN, EvalData, from_files
+from rerankkit.evaluation.datasets import CORPUS, QRELS, QUERIES, RUN, EvalData, from_files
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .report import EvaluationReport
+    from rerankkit.evaluation.report import EvaluationReport
 
 __all__ = ["data_from_uploads", "plot_query_deltas", "precision_threshold", "side_by_side"]
 
@@ -95,8 +95,8 @@ def precision_threshold(report: EvaluationReport, data: EvalData, target: float 
         ``threshold`` (None when no threshold reaches the target), ``precision``, ``recall``, ``n_pass``,
         ``n_pairs`` and the full ``sweep`` frame.
     """
-    from ..reranker import sigmoid
-    from ..thresholds import sweep_thresholds
+    from rerankkit.evaluation.thresholds import sweep_thresholds
+    from rerankkit.score_scale import sigmoid
 
     if not 0 < target <= 1:
         raise ValueError(f"target must be a precision in (0, 1], got {target!r}")

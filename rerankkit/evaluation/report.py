@@ -24,13 +24,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import check_positive_int, require
+from rerankkit._utils.checks import check_positive_int
+from rerankkit._utils.optional import require
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .datasets import DataStats
-    from .runner import ScoringStats
+    from rerankkit.evaluation.datasets import DataStats
+    from rerankkit.evaluation.runner import ScoringStats
 
 __all__ = ["EvaluationReport", "compare_runs", "measures", "significance", "summary_table", "worse_queries"]
 
@@ -39,7 +40,7 @@ STAGES = ("Base", "Reranked")
 
 def measures(top_n: int) -> dict[str, object]:
     """The ir-measures objects by display name: ``nDCG@10, MRR@10, Recall@<top_n>, MAP``."""
-    ir_measures = require("ir_measures", pip_name="ir-measures", feature="Evaluation metrics")
+    ir_measures = require("ir_measures", feature="Evaluation metrics")
     check_positive_int(top_n, "top_n")
     return {"nDCG@10": ir_measures.nDCG @ 10, "MRR@10": ir_measures.RR(rel=1) @ 10,
             f"Recall@{top_n}": ir_measures.R(rel=1) @ top_n, "MAP": ir_measures.AP(rel=1)}

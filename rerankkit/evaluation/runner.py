@@ -34,13 +34,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import check_positive_int
-from .formats import FormatError
+from rerankkit._utils.checks import check_positive_int
+from rerankkit.evaluation.formats import FormatError
 
 if TYPE_CHECKING:
-    from ..reranker import Reranker
-    from .datasets import EvalData
-    from .report import EvaluationReport
+    from rerankkit.evaluation.datasets import EvalData
+    from rerankkit.evaluation.report import EvaluationReport
+    from rerankkit.scoring.reranker import Reranker
 
 __all__ = ["RerankResult", "ScoreLog", "ScoringStats", "evaluate", "rerank_run", "resolve_data", "score_pairs"]
 
@@ -350,7 +350,7 @@ def resolve_data(data: EvalData | str, *, first_stage: str = "bm25", k: int = 10
 
     Data without a run gets the kit's ``first_stage`` retriever's top ``k``.
     """
-    from .datasets import first_stage_run, from_cases, load_benchmark, load_fixture
+    from rerankkit.evaluation.datasets import first_stage_run, from_cases, load_benchmark, load_fixture
 
     if isinstance(data, str):
         name = data.strip()
@@ -399,9 +399,9 @@ def evaluate(
         >>> report.data_stats.n_unjudged, report.random_weights
         (2, True)
     """
-    from ..loading import load
-    from ..reranker import Reranker
-    from .report import EvaluationReport, compare_runs, significance, summary_table, worse_queries
+    from rerankkit.evaluation.report import EvaluationReport, compare_runs, significance, summary_table, worse_queries
+    from rerankkit.scoring.loading import load
+    from rerankkit.scoring.reranker import Reranker
 
     check_positive_int(top_n, "top_n")
     data = resolve_data(data, first_stage=first_stage, k=top_n)
@@ -410,7 +410,7 @@ def evaluate(
     result = rerank_run(data, reranker, top_n=top_n, scores_path=scores_path, batch_size=batch_size,
                         show_progress=show_progress, stop=stop, on_progress=on_progress)
     if output is not None:
-        from .formats import write_run
+        from rerankkit.evaluation.formats import write_run
 
         write_run(result.reranked, output, tag="rerankkit")
     # A stopped run is compared on the queries it finished, in both stages (a paired comparison).

@@ -16,15 +16,9 @@ from __future__ import annotations
 import sys
 import types
 
-from .attributions import (
-    ConvergenceWarning,
-    Explanation,
-    SlowExplanationWarning,
-    WordAttribution,
-    estimate_seconds,
-    explain,
-)
-from .probes import Probe, ProbeTable, probes
+from rerankkit.errors import ConvergenceWarning, SlowExplanationWarning
+from rerankkit.explain.attributions import Explanation, WordAttribution, estimate_seconds, explain
+from rerankkit.explain.probes import Probe, ProbeTable, probes
 
 __all__ = [
     "explain",

@@ -10,15 +10,21 @@ attention kernels do not return attention weights.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from rerankkit._utils.checks import check_text
 
 if TYPE_CHECKING:
     import torch
 
-    from ..reranker import Reranker
+    from rerankkit.scoring.reranker import Reranker
 
 __all__ = ["AttentionWeights", "attention_weights", "attention_view", "LOOK_INSIDE_NOTE"]
+
+# The eager-attention copy of each reranker's model, kept while the reranker lives.
+_EAGER: weakref.WeakKeyDictionary[Reranker, Any] = weakref.WeakKeyDictionary()
 
 LOOK_INSIDE_NOTE = (
     "A look inside, not an explanation: attention weights show where heads read from, not why the score "
@@ -52,9 +58,9 @@ class AttentionWeights:
 def _eager_model(reranker: Reranker):
     from transformers import AutoModelForSequenceClassification
 
-    from ..loading import quiet_transformers
+    from rerankkit._utils.hf import quiet_transformers
 
-    cached = getattr(reranker, "_eager_attention_model", None)
+    cached = _EAGER.get(reranker)
     if cached is not None:
         return cached
     with quiet_transformers():
@@ -62,7 +68,7 @@ def _eager_model(reranker: Reranker):
             reranker.info.path, attn_implementation="eager", dtype=reranker.model.dtype
         )
     model.to(reranker.model.device).eval()
-    reranker._eager_attention_model = model  # loaded once per reranker
+    _EAGER[reranker] = model  # loaded once per reranker
     return model
 
 
@@ -78,9 +84,8 @@ def attention_weights(reranker: Reranker, query: str, passage: str) -> Attention
     """
     import torch
 
-    from ..reranker import _check_text
 
-    query, passage = _check_text(query, "query"), _check_text(passage, "passage")
+    query, passage = check_text(query, "query"), check_text(passage, "passage")
     if reranker.info.kind != "encoder":
         raise ValueError(f"attention_weights() supports cross-encoders; {reranker.info.model_id} is not one.")
     ids = reranker.encode([(query, passage)]).input_ids[0]
@@ -100,7 +105,7 @@ def attention_view(reranker: Reranker, query: str, passage: str, *, view: str = 
     Needs the optional package bertviz (``pip install bertviz``); raises
     :class:`~rerankkit.errors.MissingDependencyError` naming it when it is missing.
     """
-    from ..errors import require
+    from rerankkit._utils.optional import require
 
     if view not in {"head", "model"}:
         raise ValueError(f"view must be 'head' or 'model', got {view!r}")

@@ -11,7 +11,7 @@ Both methods explain the **raw logit** and report per-word values in logit units
   shorter) and all variants are scored in one batched call; a word's value is
   ``f(x) - f(x without the word)``.
 
-Subword values are summed into words (see :mod:`rerankkit.explain.words`), so sums are kept.
+Subword values are summed into words (see :mod:`rerankkit.text.words`), so sums are kept.
 """
 
 from __future__ import annotations
@@ -20,19 +20,21 @@ import inspect
 import math
 import time
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import TYPE_CHECKING, Literal, cast, get_args
 
 import numpy as np
 
-from ..errors import check_positive_int
-from .words import WordSpan, group_words
+from rerankkit._utils.checks import check_positive_int, check_text
+from rerankkit.errors import ConvergenceWarning, SlowExplanationWarning
+from rerankkit.text.words import WordSpan, group_words
 
 if TYPE_CHECKING:
     import pandas as pd
     import torch
 
-    from ..reranker import Reranker
+    from rerankkit.scoring.reranker import Reranker
 
 __all__ = [
     "explain",
@@ -56,14 +58,6 @@ SLOW_SECONDS = 10.0
 BACKWARD_FACTOR = 3.0
 _ROBERTA_LIKE = {"xlm-roberta", "roberta", "camembert", "xlm-roberta-xl"}
 _SIDES = ("query", "passage")
-
-
-class ConvergenceWarning(UserWarning):
-    """Integrated gradients did not converge: attributions do not add up to the score change."""
-
-
-class SlowExplanationWarning(UserWarning):
-    """The explanation about to run is estimated to take a while; the message gives the estimate."""
 
 
 @dataclass(frozen=True)
@@ -198,7 +192,7 @@ class Explanation:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        from .render import explanation_html
+        from rerankkit.display.explanation import explanation_html
 
         return explanation_html(self)
 
@@ -264,10 +258,10 @@ def _tokenize(reranker: Reranker, query: str, passage: str, max_length: int | No
     return _Pair(ids=ids, pieces=pieces, spans=spans, passage_cut_at=cut_at)
 
 
-def _check_method(method: str) -> str:
+def _check_method(method: str) -> Method:
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
-    return method
+    return cast(Method, method)
 
 
 def _position_ids(model, length: int, device) -> torch.Tensor | None:
@@ -275,7 +269,7 @@ def _position_ids(model, length: int, device) -> torch.Tensor | None:
     import torch
 
     try:
-        params = inspect.signature(model.forward).parameters
+        params: Mapping[str, inspect.Parameter] = inspect.signature(model.forward).parameters
     except (TypeError, ValueError):
         params = {}
     if "position_ids" not in params and not any(p.kind is p.VAR_KEYWORD for p in params.values()):
@@ -308,7 +302,7 @@ def _check_model(model) -> None:
 
 
 def _words_from(spans: list[WordSpan], values: np.ndarray, texts: tuple[str, str],
-                without: np.ndarray | None = None) -> tuple[tuple[WordAttribution, ...], tuple[int | None, ...]]:
+                without: np.ndarray | None = None) -> tuple[tuple[WordAttribution, ...], dict[int, int]]:
     words = []
     token_words: dict[int, int] = {}
     counters = [0, 0]
@@ -347,7 +341,7 @@ def explain(
     """Explain the raw logit of one (query, passage) pair word by word.
 
     Args:
-        reranker: A loaded :class:`~rerankkit.reranker.Reranker` (fp32; CPU or GPU).
+        reranker: A loaded :class:`~rerankkit.scoring.reranker.Reranker` (fp32; CPU or GPU).
         query: The query.
         passage: The passage.
         method: ``"integrated_gradients"``, ``"occlusion"``, or ``"auto"`` (integrated gradients
@@ -379,10 +373,9 @@ def explain(
     """
     import torch
 
-    from ..reranker import _check_text
 
-    query = _check_text(query, "query")
-    passage = _check_text(passage, "passage")
+    query = check_text(query, "query")
+    passage = check_text(passage, "passage")
     method = _check_method(method)
     check_positive_int(n_steps, "n_steps")
     check_positive_int(internal_batch_size, "internal_batch_size", allow_none=True)
@@ -491,7 +484,7 @@ def _announce(method: str, estimate: float, per_forward: float, n_steps: int, n_
             "fewer n_steps is faster but less exact."
         )
     if n_tokens > AUTO_IG_MAX_TOKENS:
-        message += " For long documents, rerankkit.textprep.score_chunked finds the deciding chunk to explain."
+        message += " For long documents, rerankkit.text.chunking.score_chunked finds the deciding chunk to explain."
     warnings.warn(message, SlowExplanationWarning, stacklevel=3)
 
 
@@ -550,6 +543,7 @@ def _check_convergence(result: Explanation) -> None:
     change = abs(result.score - (result.baseline_score or 0.0))
     if result.delta is None or abs(result.delta) <= DELTA_TOLERANCE * change:
         return
+    assert result.n_steps is not None and result.baseline_score is not None  # integrated gradients ran
     ratio = abs(result.delta) / max(DELTA_TOLERANCE * change, 1e-12)
     suggested = max(2 * result.n_steps, int(math.ceil(result.n_steps * math.sqrt(ratio) / 10) * 10))
     warnings.warn(

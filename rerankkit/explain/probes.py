@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import check_positive_int
+from rerankkit._utils.checks import check_positive_int, check_text
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..reranker import Reranker
+    from rerankkit.scoring.reranker import Reranker
 
 __all__ = ["Probe", "ProbeTable", "probes", "OFF_TOPIC", "key_term", "key_sentence", "negate"]
 
@@ -160,7 +160,7 @@ class ProbeTable:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        from ..cards import FAIL_COLOUR, PASS_COLOUR, random_weights_banner
+        from rerankkit.display.style import FAIL_COLOUR, PASS_COLOUR, random_weights_banner
 
         def cell(r: Probe) -> str:
             text = r.query if r.side == "query" else r.passage if r.side == "passage" else f"{r.query} ‖ {r.passage}"
@@ -204,11 +204,10 @@ def probes(reranker: Reranker, query: str, passage: str, *, off_topic: str = OFF
         >>> table.to_frame().shape[0]
         6
     """
-    from ..reranker import _check_text
 
-    query, passage = _check_text(query, "query"), _check_text(passage, "passage")
+    query, passage = check_text(query, "query"), check_text(passage, "passage")
     check_positive_int(repeats, "repeats")
-    off_topic = _check_text(off_topic, "off_topic")
+    off_topic = check_text(off_topic, "off_topic")
     term = key_term(query, passage)
     in_passage = term is not None and term.lower() in {w.lower() for w in _words(passage)}
     words = passage.split()
@@ -221,7 +220,7 @@ def probes(reranker: Reranker, query: str, passage: str, *, off_topic: str = OFF
         ("repeat a query term", "passage", query, f"{passage} {' '.join([term] * repeats)}" if term else passage,
          f"appended {term!r} x{repeats}" if term else "the query has no words"),
         ("append off-topic text", "passage", query, f"{passage} {off_topic}", ""),
-        ("drop a query term", "passage", query, _drop(term, passage) if in_passage else passage,
+        ("drop a query term", "passage", query, _drop(term or "", passage) if in_passage else passage,
          f"removed every {term!r}" if in_passage else "no query word occurs in the passage"),
         ("shuffle the passage words", "passage", query, " ".join(shuffled), f"seed {seed}"),
         ("swap query and passage", "both", passage, query, ""),
@@ -231,7 +230,7 @@ def probes(reranker: Reranker, query: str, passage: str, *, off_topic: str = OFF
     applies = [
         bool(term),
         True,
-        in_passage and bool(_drop(term, passage).strip()),
+        in_passage and bool(_drop(term or "", passage).strip()),
         len(words) > 1,
         True,
         negated != sentence,

@@ -3,12 +3,12 @@ renders results into observable state, so pytest can click it without a browser.
 
 from __future__ import annotations
 
-from .cross_lingual_explorer import CrossLingualExplorer
-from .evaluation_explorer import EvaluationExplorer
-from .explain_explorer import ExplainExplorer
-from .playground import ScoringPlayground
-from .timing_dashboard import TimingDashboard
-from .trap_explorer import TrapExplorer
+from rerankkit.widgets.cross_lingual_explorer import CrossLingualExplorer
+from rerankkit.widgets.evaluation_explorer import EvaluationExplorer
+from rerankkit.widgets.explain_explorer import ExplainExplorer
+from rerankkit.widgets.playground import ScoringPlayground
+from rerankkit.widgets.timing_dashboard import TimingDashboard
+from rerankkit.widgets.trap_explorer import TrapExplorer
 
 __all__: list[str] = [
     "CrossLingualExplorer",

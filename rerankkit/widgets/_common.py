@@ -8,8 +8,8 @@ from contextlib import contextmanager
 
 import ipywidgets as widgets
 
-from ..cards import random_weights_banner
-from ..errors import ModelUnavailableError
+from rerankkit.display.style import random_weights_banner, styled
+from rerankkit.errors import ModelUnavailableError
 
 __all__ = ["model_badge", "status_html", "error_html", "busy", "friendly_message"]
 
@@ -25,7 +25,7 @@ def model_badge(info) -> str:
 
 def status_html(text: str) -> str:
     """A grey status line (timing, counts, cache hits)."""
-    return f"<div class='rk-status' style='color:#555;font-size:.9em'>{html.escape(text)}</div>"
+    return styled(f"<div class='rk-status'>{html.escape(text)}</div>")
 
 
 def friendly_message(exc: BaseException) -> str:
@@ -37,10 +37,7 @@ def friendly_message(exc: BaseException) -> str:
 
 def error_html(exc: BaseException) -> str:
     """A readable red box for an error raised by a library call."""
-    return (
-        "<div class='rk-error' style='background:#fdecea;border:1px solid #f5c2c0;color:#611a15;"
-        f"padding:6px 10px;border-radius:6px'><b>Could not run:</b> {html.escape(friendly_message(exc))}</div>"
-    )
+    return styled(f"<div class='rk-error'><b>Could not run:</b> {html.escape(friendly_message(exc))}</div>")
 
 
 @contextmanager

@@ -1,10 +1,10 @@
 """The cross-lingual explorer: one fact asked and answered in many languages.
 
 Choose a fact, the query languages and the passage languages, press Score: a heatmap of
-query language by passage language (:func:`rerankkit.crosslingual.pair_scores` and
-:func:`~rerankkit.crosslingual.score_matrix`), and the ranked list for one query language over
+query language by passage language (:func:`rerankkit.evaluation.crosslingual.pair_scores` and
+:func:`~rerankkit.evaluation.crosslingual.score_matrix`), and the ranked list for one query language over
 the fact's passages, other facts' passages and unrelated negatives
-(:func:`~rerankkit.crosslingual.fact_candidates`, :meth:`Reranker.rerank`). State is observable
+(:func:`~rerankkit.evaluation.crosslingual.fact_candidates`, :meth:`Reranker.rerank`). State is observable
 (``matrix``, ``ranking``, ``candidates``, ``figure``, ``list_html.value``, ``last_error``).
 """
 
@@ -16,16 +16,17 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
-from ..cases import CaseSet
-from ..cases import load as load_cases
-from ..crosslingual import fact_candidates, pair_scores, score_matrix
-from ._common import busy, error_html, friendly_message, model_badge, status_html
+from rerankkit.cases import CaseSet
+from rerankkit.cases import load as load_cases
+from rerankkit.display.style import MUTED_COLOUR, NEUTRAL_COLOUR, PASS_COLOUR, random_weights_note
+from rerankkit.evaluation.crosslingual import fact_candidates, pair_scores, score_matrix
+from rerankkit.widgets._common import busy, error_html, friendly_message, model_badge, status_html
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..reranker import Reranker
-    from ..results import Ranking
+    from rerankkit.scoring.reranker import Reranker
+    from rerankkit.scoring.results import Ranking
 
 __all__ = ["CrossLingualExplorer", "labelled_ranking_html"]
 
@@ -36,11 +37,11 @@ def labelled_ranking_html(ranking: Ranking, candidates: list) -> str:
     for r in ranking:
         p = candidates[r.index]
         same = p.relevance > 0
-        colour = "#2e7d32" if same else "#616161"
+        colour = PASS_COLOUR if same else NEUTRAL_COLOUR
         rows.append(
             f"<tr data-relevance='{p.relevance}'><td>{r.rank}</td><td>{html.escape(p.language or '')}</td>"
             f"<td style='color:{colour}'>{'same fact' if same else 'other'}</td><td>{r.score:.4f}</td>"
-            f"<td style='color:#888'>{r.logit:+.3f}</td><td>{html.escape(p.text)}</td></tr>"
+            f"<td style='color:{MUTED_COLOUR}'>{r.logit:+.3f}</td><td>{html.escape(p.text)}</td></tr>"
         )
     head = ("<tr><th>rank</th><th>lang</th><th>label</th><th>normalized score</th><th>raw logit</th>"
             "<th>passage</th></tr>")
@@ -55,7 +56,7 @@ class CrossLingualExplorer(widgets.VBox):
     language selections, press Score (selecting several languages would otherwise score at every click).
 
     Args:
-        reranker: A loaded :class:`~rerankkit.reranker.Reranker`.
+        reranker: A loaded :class:`~rerankkit.scoring.reranker.Reranker`.
         fact_set: ``cases.load("cross_lingual")`` (default) or another set in its schema.
         fact: Fact id shown first.
         query_languages: Initially selected query languages (default: all).
@@ -146,7 +147,7 @@ class CrossLingualExplorer(widgets.VBox):
             self.list_html.value = labelled_ranking_html(ranking, candidates)
             self.status.value = status_html(
                 f"{len(frame) + len(candidates)} pairs scored in {time.perf_counter() - started:.2f} s"
-                + (" · random weights: scores mean nothing" if self.reranker.info.random_weights else "")
+                + (f" · {random_weights_note()}" if self.reranker.info.random_weights else "")
             )
 
     def _draw(self, matrix: pd.DataFrame) -> None:
@@ -154,11 +155,12 @@ class CrossLingualExplorer(widgets.VBox):
 
         import matplotlib.pyplot as plt
 
-        from ..plots import crosslingual_heatmap
+        from rerankkit.display.plots import crosslingual_heatmap
 
         # A PNG in an Image widget renders the same in JupyterLab, in tests and with no kernel display hook.
-        self.figure = crosslingual_heatmap(matrix, title=f"{self.fact.label}: raw logit of the fact's own passage")
+        figure = crosslingual_heatmap(matrix, title=f"{self.fact.label}: raw logit of the fact's own passage")
+        self.figure = figure
         buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=90)
-        plt.close(self.figure)
+        figure.savefig(buffer, format="png", dpi=90)
+        plt.close(figure)
         self.heatmap.value = buffer.getvalue()

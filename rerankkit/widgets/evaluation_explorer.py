@@ -17,15 +17,15 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
-from ..evaluation.datasets import benchmark_names
-from ..evaluation.explore import data_from_uploads, side_by_side
-from ..evaluation.runner import evaluate, resolve_data
-from ._common import error_html, friendly_message, model_badge, status_html
+from rerankkit.evaluation.datasets import benchmark_names
+from rerankkit.evaluation.explore import data_from_uploads, side_by_side
+from rerankkit.evaluation.runner import evaluate, resolve_data
+from rerankkit.widgets._common import error_html, friendly_message, model_badge, status_html
 
 if TYPE_CHECKING:
-    from ..evaluation.datasets import EvalData
-    from ..evaluation.report import EvaluationReport
-    from ..reranker import Reranker
+    from rerankkit.evaluation.datasets import EvalData
+    from rerankkit.evaluation.report import EvaluationReport
+    from rerankkit.scoring.reranker import Reranker
 
 __all__ = ["UPLOADED", "EvaluationExplorer"]
 

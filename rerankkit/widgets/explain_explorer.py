@@ -14,10 +14,11 @@ from collections.abc import Sequence
 
 import ipywidgets as widgets
 
-from ..explain import explain
-from ..explain.attributions import ConvergenceWarning, Explanation, SlowExplanationWarning
-from ..explain.probes import ProbeTable, probes
-from ._common import busy, error_html, model_badge, status_html
+from rerankkit.errors import ConvergenceWarning, SlowExplanationWarning
+from rerankkit.explain import explain
+from rerankkit.explain.attributions import Explanation
+from rerankkit.explain.probes import ProbeTable, probes
+from rerankkit.widgets._common import busy, error_html, model_badge, status_html
 
 __all__ = ["ExplainExplorer", "EXAMPLE_PAIRS", "pair_choices"]
 

@@ -1,8 +1,8 @@
 """The scoring playground: type a query and passages, press Rerank, read the score cards.
 
-All scoring is :meth:`Reranker.rerank <rerankkit.reranker.Reranker.rerank>`; moving the
+All scoring is :meth:`Reranker.rerank <rerankkit.scoring.reranker.Reranker.rerank>`; moving the
 threshold re-marks the last ranking with :meth:`Ranking.with_threshold
-<rerankkit.results.Ranking.with_threshold>` (no model call). The widget keeps its results in
+<rerankkit.scoring.results.Ranking.with_threshold>` (no model call). The widget keeps its results in
 observable state (``cards.value``, ``table.value``, ``status.value``, ``error.value``,
 ``ranking``, ``model_calls``, ``cache_hits``), so tests drive it with ``button.click()``.
 """
@@ -19,15 +19,16 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
-from ..cards import ranking_html
-from ..loading import resolve_model_id
-from ..reranker import TruncationWarning, validate_pairs
-from ..results import THRESHOLD_PRESETS, resolve_threshold
-from ._common import busy, error_html, friendly_message, model_badge, status_html
+from rerankkit._utils.checks import validate_pairs
+from rerankkit.display.cards import ranking_html
+from rerankkit.errors import TruncationWarning
+from rerankkit.models.hub import resolve_model_id
+from rerankkit.score_scale import THRESHOLD_PRESETS, resolve_threshold
+from rerankkit.widgets._common import busy, error_html, friendly_message, model_badge, status_html
 
 if TYPE_CHECKING:
-    from ..reranker import Reranker
-    from ..results import Ranking
+    from rerankkit.scoring.reranker import Reranker
+    from rerankkit.scoring.results import Ranking
 
 __all__ = ["ScoringPlayground", "ranking_table_html"]
 
@@ -45,7 +46,7 @@ def ranking_table_html(ranking: Ranking) -> str:
     """The raw table of a ranking (rank order): input index, text, raw logit, normalized score, tokens, truncated.
 
     Example:
-        >>> from rerankkit.results import Ranking
+        >>> from rerankkit.scoring.results import Ranking
         >>> r = Ranking.from_scores(query="q", texts=["a", "b"], logits=[-1.0, 2.0], n_tokens=[4, 4], n_cut=[0, 0])
         >>> "normalized score" in ranking_table_html(r)
         True
@@ -64,7 +65,7 @@ class ScoringPlayground(widgets.VBox):
     """A query box, a passages box (one per line), max_length, a threshold with presets, and Rerank.
 
     Args:
-        reranker: A loaded :class:`~rerankkit.reranker.Reranker`, or a model spec (hub id, folder,
+        reranker: A loaded :class:`~rerankkit.scoring.reranker.Reranker`, or a model spec (hub id, folder,
             ``"tiny-random"``) loaded on the first Rerank; ``None`` means ``$RERANKKIT_MODEL`` or
             the default model.
         query: Initial query.
@@ -99,7 +100,7 @@ class ScoringPlayground(widgets.VBox):
         max_length: int | None = None,
         cache_size: int = 32,
     ) -> None:
-        from ..reranker import Reranker
+        from rerankkit.scoring.reranker import Reranker
 
         if isinstance(reranker, Reranker):
             self._reranker: Reranker | None = reranker
@@ -201,7 +202,7 @@ class ScoringPlayground(widgets.VBox):
 
     def _ensure_reranker(self) -> Reranker:
         if self._reranker is None:
-            from ..loading import load
+            from rerankkit.scoring.loading import load
 
             self.status.value = status_html(f"Loading {self._spec} ...")
             self._reranker = load(self._spec)
@@ -248,6 +249,7 @@ class ScoringPlayground(widgets.VBox):
                 self._show_error(exc)
                 return None
             self.progress.value = 1
+        assert ranking is not None
         self.ranking = ranking.with_threshold(self.threshold.value)
         n = len(ranking)
         if from_cache:

@@ -1,6 +1,6 @@
 """Timing dashboard: choose devices, dtypes, batch sizes and lengths, run the benchmark, see table and plots.
 
-All the work is :func:`rerankkit.timing.benchmark` and the figures of :mod:`rerankkit.plots`;
+All the work is :func:`rerankkit.measure.timing.benchmark` and the figures of :mod:`rerankkit.display.plots`;
 this module only wires controls to them. After a run, ``.table`` holds the DataFrame,
 ``.figures`` the matplotlib figures, ``.error`` the last error (or None).
 
@@ -19,8 +19,9 @@ from collections.abc import Sequence
 
 import ipywidgets as widgets
 
-from ..timing import DEVICES, DTYPES
-from ._common import busy, error_html, status_html
+from rerankkit.display.style import random_weights_banner
+from rerankkit.models.devices import DEVICES, DTYPES
+from rerankkit.widgets._common import busy, error_html, status_html
 
 __all__ = ["TimingDashboard"]
 
@@ -49,7 +50,7 @@ class TimingDashboard(widgets.VBox):
     """Benchmark controls, a progress bar, the result table and the timing plots.
 
     Args:
-        model: Model spec passed to :func:`rerankkit.timing.benchmark` (default ``$RERANKKIT_MODEL``).
+        model: Model spec passed to :func:`rerankkit.measure.timing.benchmark` (default ``$RERANKKIT_MODEL``).
         batch_sizes: Initial batch sizes.
         lengths: Initial tokens per pair (ints or ``"mixed"``).
         repeats: Timed repeats per cell.
@@ -58,7 +59,7 @@ class TimingDashboard(widgets.VBox):
 
     def __init__(self, model: str | None = None, *, batch_sizes: Sequence[int] = (4, 16),
                  lengths: Sequence[int | str] = (64, 256), repeats: int = 3, n_batches: int = 2) -> None:
-        from ..loading import resolve_model_id
+        from rerankkit.models.hub import resolve_model_id
 
         self.model_spec = resolve_model_id(model)
         self.n_batches = n_batches
@@ -89,8 +90,8 @@ class TimingDashboard(widgets.VBox):
 
     def run(self) -> None:
         """Run the benchmark with the current controls and render the results (errors shown in the widget)."""
-        from .. import plots
-        from ..timing import benchmark
+        from rerankkit.display import plots
+        from rerankkit.measure.timing import benchmark
 
         self.error = None
         controls = [self.devices, self.dtypes, self.batch_sizes, self.lengths, self.repeats, self.run_button]
@@ -102,7 +103,7 @@ class TimingDashboard(widgets.VBox):
                     raise ValueError("choose at least one dtype")
                 table = benchmark(
                     self.model_spec, devices=list(self.devices.value), dtypes=list(self.dtypes.value),
-                    batch_sizes=_int_list(self.batch_sizes.value, "batch sizes"),
+                    batch_sizes=[int(b) for b in _int_list(self.batch_sizes.value, "batch sizes")],
                     lengths=_int_list(self.lengths.value, "lengths"),
                     repeats=self.repeats.value, n_batches=self.n_batches, progress=self._tick,
                 )
@@ -114,8 +115,7 @@ class TimingDashboard(widgets.VBox):
         self.table = table
         banner = ""
         if bool(table["timing_only"].fillna(False).astype(bool).any()):
-            banner = ("<div class='rk-banner'><b>Random weights, timing only.</b> Speeds are honest for this "
-                      "architecture; scores would mean nothing.</div>")
+            banner = random_weights_banner(str(self.model_spec or "the model"), timing_only=True)
         shown = table[_TABLE_COLUMNS].round(2).astype(object).where(table[_TABLE_COLUMNS].notna(), "-")
         self.output.value = banner + shown.to_html(index=False, classes="rk-timing", escape=True)
         ok = table[table["status"] == "ok"]

@@ -1,8 +1,8 @@
 """The trap explorer: one keyword-trap case ranked by BM25, a dense bi-encoder and the reranker, side by side.
 
 Choose a case; edit any passage (a distractor, say) and press Re-score to see how each stage
-reacts. Ranking is :func:`rerankkit.pipeline.compare_stages`; editing is
-:func:`rerankkit.pipeline.edit_passage`. Results live in observable state (``comparison``,
+reacts. Ranking is :func:`rerankkit.evaluation.pipeline.compare_stages`; editing is
+:func:`rerankkit.evaluation.pipeline.edit_passage`. Results live in observable state (``comparison``,
 ``passages``, ``table.value``, ``error.value``, ``last_error``), so tests drive it with ``button.click()``.
 """
 
@@ -14,23 +14,21 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
-from ..cases import CaseSet
-from ..cases import load as load_cases
-from ..pipeline import compare_stages, edit_passage
-from ._common import busy, error_html, friendly_message, model_badge, status_html
+from rerankkit.cases import CaseSet
+from rerankkit.cases import load as load_cases
+from rerankkit.display.style import ROLE_BACKGROUNDS, ROLE_COLOURS, random_weights_banner
+from rerankkit.evaluation.pipeline import compare_stages, edit_passage
+from rerankkit.widgets._common import busy, error_html, friendly_message, model_badge, status_html
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..reranker import Reranker
-    from ..retrieval import DenseEncoder
+    from rerankkit.retrieval import DenseEncoder
+    from rerankkit.scoring.reranker import Reranker
 
 __all__ = ["TrapExplorer", "stages_html"]
 
-_ROLE_STYLE = {
-    "relevant": ("#e8f5e9", "#2e7d32"), "partial": ("#fff8e1", "#b28704"),
-    "distractor": ("#fdecea", "#c62828"), "negative": ("#f5f5f5", "#616161"),
-}
+_ROLE_STYLE = {role: (ROLE_BACKGROUNDS[role], ROLE_COLOURS[role]) for role in ROLE_COLOURS}
 _STAGES = (("bm25", "BM25 (words)", "bm25_score", "{:.2f}"), ("dense", "Dense bi-encoder", "dense_score", "{:.3f}"),
            ("rerank", "Reranker (raw logit)", "rerank_logit", "{:+.2f}"))
 
@@ -70,14 +68,14 @@ class TrapExplorer(widgets.VBox):
     """Choose a case, compare BM25, dense and reranker rankings; edit a passage and re-score live.
 
     Args:
-        reranker: A loaded :class:`~rerankkit.reranker.Reranker`.
+        reranker: A loaded :class:`~rerankkit.scoring.reranker.Reranker`.
         encoder: A loaded dense encoder, or a spec for :func:`rerankkit.retrieval.load_encoder`
             (loaded once, here).
         case_set: A :class:`~rerankkit.cases.CaseSet` or the name of one (default ``keyword_traps``).
         case_id: The case shown first (default: the first).
 
     Attributes:
-        comparison: The frame of :func:`~rerankkit.pipeline.compare_stages` shown, or ``None``.
+        comparison: The frame of :func:`~rerankkit.evaluation.pipeline.compare_stages` shown, or ``None``.
         passages: The case's passages as scored (with any edit applied).
         last_error: The message shown in the error box, or ``None``.
 
@@ -94,7 +92,7 @@ class TrapExplorer(widgets.VBox):
 
     def __init__(self, reranker: Reranker, *, encoder: DenseEncoder | str | None = None,
                  case_set: CaseSet | str = "keyword_traps", case_id: str | None = None) -> None:
-        from ..retrieval import DenseEncoder, load_encoder
+        from rerankkit.retrieval import DenseEncoder, load_encoder
 
         self.reranker = reranker
         self.encoder = encoder if isinstance(encoder, DenseEncoder) else load_encoder(encoder)
@@ -128,7 +126,7 @@ class TrapExplorer(widgets.VBox):
 
     def _encoder_line(self) -> str:
         info = self.encoder.info
-        warn = " <b style='color:#8a6d00'>random weights: its scores mean nothing</b>" if info.random_weights else ""
+        warn = random_weights_banner(info.model_id) if info.random_weights else ""
         return f"<div class='rk-badge'><b>Dense encoder</b> {html.escape(info.model_id)}{warn}</div>"
 
     def _load_case(self) -> None:

@@ -28,7 +28,7 @@ import rerankkit
 from rerankkit.errors import ModelUnavailableError
 from rerankkit.evaluation import DatasetUnavailableError, evaluate, load_benchmark, read_run
 from rerankkit.evaluation.datasets import dataset_cache_dir
-from rerankkit.loading import fetch_model
+from rerankkit.models.hub import fetch_model
 
 pytestmark = pytest.mark.real_model
 

@@ -1,0 +1,1 @@
+"""Small helpers every layer uses: argument checks, optional imports, cache folders, quiet transformers."""

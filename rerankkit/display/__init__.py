@@ -1,0 +1,1 @@
+"""HTML and plots: one stylesheet and palette, score cards, explanation HTML, matplotlib charts."""

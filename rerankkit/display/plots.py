@@ -1,0 +1,365 @@
+"""seaborn figures. Each function takes plain data (arrays, DataFrames, library results) and
+returns a matplotlib Figure; none of them shows or saves anything."""
+
+from __future__ import annotations
+
+from rerankkit.display.style import FAIL_COLOUR, PASS_COLOUR, ROLE_COLOURS, random_weights_note
+
+__all__: list[str] = []
+
+
+# -- retrieve-then-rerank and cross-lingual figures -------------------------------------------
+__all__ += ["bump_chart", "stage_metrics_chart", "crosslingual_heatmap", "score_distributions"]
+_ROLE_COLOURS = {**ROLE_COLOURS, "other query": "#bdbdbd"}
+
+
+def bump_chart(shift, *, query_id: str | None = None, title: str | None = None, max_label: int = 40):
+    """Lines from each candidate's first-stage rank (left) to its reranked rank (right), coloured by role.
+
+    Args:
+        shift: A rank-shift table (:func:`rerankkit.evaluation.metrics.rank_shift` or ``PipelineResult.shift``).
+        query_id: Which query to draw when the table holds several (default: the first).
+        title: Figure title (default: the query id and stage names).
+        max_label: Characters of passage text shown next to the reranked rank.
+
+    Example:
+        >>> import pandas as pd
+        >>> t = pd.DataFrame({"query_id": "q", "passage_id": ["a", "b"], "text": ["A", "B"], "role": ["relevant",
+        ...     "distractor"], "relevance": [2, 0], "first_stage": "bm25", "first_rank": [2, 1], "rerank_rank": [1, 2]})
+        >>> len(bump_chart(t).axes)
+        1
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    if shift.empty:
+        raise ValueError("the rank-shift table is empty: run the pipeline on at least one case")
+    query_id = shift["query_id"].iloc[0] if query_id is None else query_id
+    rows = shift[shift["query_id"] == query_id]
+    if rows.empty:
+        raise ValueError(f"query_id {query_id!r} is not in the table; it has {sorted(set(shift['query_id']))[:5]}...")
+    stage = rows["first_stage"].iloc[0] if "first_stage" in rows else "first stage"
+    long = rows.melt(id_vars=["passage_id", "role", "text"], value_vars=["first_rank", "rerank_rank"],
+                     var_name="stage", value_name="rank")
+    long["x"] = (long["stage"] == "rerank_rank").astype(int)
+    sns.set_theme(style="whitegrid")
+    fig, ax = plt.subplots(figsize=(8, 0.35 * len(rows) + 1.8))
+    sns.lineplot(data=long, x="x", y="rank", hue="role", units="passage_id", estimator=None, marker="o",
+                 palette=_ROLE_COLOURS, linewidth=2, ax=ax)
+    for _, r in rows.iterrows():
+        text = r["text"] if len(r["text"]) <= max_label else r["text"][: max_label - 1] + "…"
+        ax.annotate(text, (1, r["rerank_rank"]), xytext=(8, 0), textcoords="offset points", va="center", fontsize=8)
+    ax.set_xticks([0, 1], [f"{stage} rank", "reranked rank"])
+    ax.set_xlim(-0.1, 1.9)
+    ax.invert_yaxis()
+    ax.set_xlabel("")
+    ax.set_ylabel("rank (1 = top)")
+    ax.legend(title="label", loc="lower left", bbox_to_anchor=(0, 1.0), ncol=5, fontsize=8, frameon=False)
+    ax.set_title(title or f"{query_id}: {stage} → rerank", pad=28)
+    fig.tight_layout()
+    return fig
+
+
+def stage_metrics_chart(summary, *, title: str = "Mean over queries"):
+    """Grouped bars of mean metrics per stage (``PipelineResult.summary()`` or ``evaluate.mean_metrics``)."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    long = summary.reset_index(names="stage").melt(id_vars="stage", var_name="metric", value_name="mean")
+    sns.set_theme(style="whitegrid")
+    fig, ax = plt.subplots(figsize=(max(6, 0.7 * long["metric"].nunique() + 2), 3.6))
+    sns.barplot(data=long, x="metric", y="mean", hue="stage", ax=ax)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def crosslingual_heatmap(matrix, *, title: str = "", value_label: str = "raw logit", fmt: str = ".1f"):
+    """Query language (rows) by passage language (columns), annotated (:func:`rerankkit.evaluation.crosslingual.score_matrix`).
+
+    Example:
+        >>> import pandas as pd
+        >>> fig = crosslingual_heatmap(pd.DataFrame([[1.0, 0.5], [0.4, 0.9]], index=["en", "zh"], columns=["en", "zh"]))
+        >>> fig.axes[0].get_ylabel()
+        'query language'
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    sns.set_theme(style="white")
+    n_rows, n_cols = matrix.shape
+    fig, ax = plt.subplots(figsize=(0.7 * n_cols + 2.5, 0.55 * n_rows + 1.5))
+    sns.heatmap(matrix, annot=True, fmt=fmt, cmap="viridis", cbar_kws={"label": value_label}, ax=ax,
+                annot_kws={"fontsize": 8})
+    ax.set_xlabel("passage language")
+    ax.set_ylabel("query language")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def score_distributions(frame, *, pairs: list[tuple[str, str]] | None = None, threshold: float | None = 0.5,
+                        value: str = "score", title: str = ""):
+    """Scores of matching and non-matching passages per language pair, with the threshold as a line.
+
+    Args:
+        frame: From :func:`rerankkit.evaluation.crosslingual.pair_scores`.
+        pairs: ``(query language, passage language)`` pairs to show (default: every pair, up to 12).
+        threshold: A normalized-score cut to draw (only when ``value="score"``); ``None`` for none.
+        value: ``"score"`` (sigmoid, in [0, 1]) or ``"logit"``.
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    if value not in ("score", "logit"):
+        raise ValueError(f"value must be 'score' or 'logit', got {value!r}")
+    data = frame.assign(pair=frame["query_lang"] + "→" + frame["passage_lang"],
+                        kind=frame["match"].map({True: "same fact", False: "other"}))
+    if pairs is None:
+        order = list(dict.fromkeys(data["pair"]))[:12]
+    else:
+        order = [f"{q}→{p}" for q, p in pairs]
+        missing = [p for p in order if p not in set(data["pair"])]
+        if missing:
+            raise ValueError(f"pairs {missing} are not in the frame; score those languages first")
+    data = data[data["pair"].isin(order)]
+    sns.set_theme(style="whitegrid")
+    fig, ax = plt.subplots(figsize=(max(6, 0.8 * len(order) + 2), 4))
+    sns.boxplot(data=data, x="pair", y=value, hue="kind", order=order, hue_order=["same fact", "other"],
+                palette={"same fact": PASS_COLOUR, "other": "#9e9e9e"}, fliersize=0, ax=ax)
+    sns.stripplot(data=data, x="pair", y=value, hue="kind", order=order, hue_order=["same fact", "other"],
+                  dodge=True, size=3, alpha=0.5, palette={"same fact": "#1b5e20", "other": "#616161"}, ax=ax,
+                  legend=False)
+    if threshold is not None and value == "score":
+        ax.axhline(threshold, color=FAIL_COLOUR, linestyle="--", linewidth=1)
+        ax.annotate(f"threshold {threshold:.2f}", (len(order) - 0.5, threshold), xytext=(0, 4),
+                    textcoords="offset points", ha="right", color=FAIL_COLOUR, fontsize=8)
+    ax.set_xlabel("query language → passage language")
+    ax.set_ylabel("normalized score (sigmoid)" if value == "score" else "raw logit")
+    ax.set_title(title)
+    ax.legend(title="")
+    fig.tight_layout()
+    return fig
+
+
+# -- score scale, padding and threshold figures ------------------------------------------------
+__all__ += ["plot_score_scale", "plot_padding", "plot_threshold_sweep"]
+
+
+def _figure(width: float = 7, height: float = 4):
+    """A new figure and axes, closed in pyplot so that a notebook shows it once, as the cell's value.
+
+    Creating it through pyplot loads the notebook's inline backend, which is what renders a
+    returned Figure as an image.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(width, height))
+    plt.close(fig)
+    return fig, ax
+
+
+def plot_score_scale(logits=None, *, threshold: float | None = 0.5, title: str | None = None):
+    """The sigmoid curve from raw logit to normalized score, with scored pairs marked on it.
+
+    Args:
+        logits: Raw logits to mark on the curve (optional).
+        threshold: A normalized-score cut-off to draw, with the logit it corresponds to.
+        title: Figure title.
+
+    Example:
+        >>> fig = plot_score_scale([-3.0, 0.5, 4.0])
+        >>> [ax.get_xlabel() for ax in fig.axes]
+        ['raw logit (model output)']
+    """
+    import numpy as np
+    import pandas as pd
+    import seaborn as sns
+
+    from rerankkit.score_scale import sigmoid
+
+    marked = np.asarray([] if logits is None else logits, dtype=np.float64).reshape(-1)
+    reach = max(10.0, float(np.abs(marked).max()) + 1.0) if marked.size else 10.0
+    grid = np.linspace(-reach, reach, 401)
+    fig, ax = _figure()
+    sns.lineplot(x=grid, y=sigmoid(grid), ax=ax, color="#555", label="sigmoid(logit)")
+    if marked.size:
+        points = pd.DataFrame({"logit": marked, "score": sigmoid(marked)})
+        sns.scatterplot(data=points, x="logit", y="score", ax=ax, s=60, color="#1f77b4", zorder=3,
+                        label="scored pairs")
+    if threshold is not None:
+        cut = float(np.log(threshold / (1 - threshold))) if 0 < threshold < 1 else None
+        ax.axhline(threshold, color=FAIL_COLOUR, ls="--", lw=1)
+        if cut is not None:
+            ax.axvline(cut, color=FAIL_COLOUR, ls=":", lw=1)
+            ax.annotate(f"threshold {threshold:.2f} = logit {cut:+.2f}", (cut, threshold),
+                        xytext=(8, -14), textcoords="offset points", color=FAIL_COLOUR)
+    ax.set(xlabel="raw logit (model output)", ylabel="normalized score in [0, 1]", title=title or
+           "Raw logit against normalized score")
+    ax.set_ylim(-0.03, 1.03)
+    fig.tight_layout()
+    return fig
+
+
+def plot_padding(frame, *, title: str | None = None):
+    """Share of processed tokens that are padding, per batch size, unsorted against length-sorted.
+
+    Args:
+        frame: The DataFrame from :func:`rerankkit.measure.padding.padding_report` or
+            :func:`rerankkit.measure.padding.padding_table`.
+        title: Figure title.
+
+    Example:
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({"batch_size": [4, 4], "order": ["input order", "length-sorted"],
+        ...                       "padding_share": [0.4, 0.1]})
+        >>> fig = plot_padding(frame)
+        >>> fig.axes[0].get_ylabel()
+        'padding share of processed tokens'
+    """
+    import seaborn as sns
+
+    fig, ax = _figure()
+    sns.barplot(data=frame, x="batch_size", y="padding_share", hue="order", ax=ax)
+    ax.set(xlabel="batch size (pairs per forward pass)", ylabel="padding share of processed tokens",
+           title=title or "Padding: input order against length-sorted batches")
+    ax.set_ylim(0, 1)
+    fig.tight_layout()
+    return fig
+
+
+def plot_threshold_sweep(frame, *, presets: dict[str, float] | None = None, title: str | None = None):
+    """Precision, recall and F1 against the threshold, with the named presets marked.
+
+    Args:
+        frame: The DataFrame from :func:`rerankkit.evaluation.thresholds.sweep_thresholds`.
+        presets: Name -> threshold to mark (default: the library's presets).
+        title: Figure title.
+
+    Example:
+        >>> from rerankkit.evaluation.thresholds import sweep_thresholds
+        >>> fig = plot_threshold_sweep(sweep_thresholds([1, 0, 1, 0], [0.9, 0.6, 0.4, 0.1]))
+        >>> fig.axes[0].get_xlabel()
+        'threshold on the normalized score'
+    """
+    import seaborn as sns
+
+    from rerankkit.score_scale import THRESHOLD_PRESETS
+
+    if presets is None:
+        presets = {name: p.value for name, p in THRESHOLD_PRESETS.items()}
+    tidy = frame.melt(id_vars="threshold", value_vars=["precision", "recall", "f1"], var_name="metric")
+    fig, ax = _figure()
+    sns.lineplot(data=tidy, x="threshold", y="value", hue="metric", ax=ax)
+    for name, value in presets.items():
+        ax.axvline(value, color="#999", ls=":", lw=1)
+        ax.text(value, 1.02, name, rotation=0, ha="center", va="bottom", fontsize=8, color="#555")
+    ax.set(xlabel="threshold on the normalized score", ylabel="value", title=title or
+           "Precision and recall as the threshold moves")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.1)
+    fig.tight_layout()
+    return fig
+
+
+# -- timing ---------------------------------------------------------------------------------
+
+__all__ += ["throughput_plot", "latency_plot", "cold_start_plot"]
+
+def _timed(table):
+    """Rows of a :func:`rerankkit.measure.timing.benchmark` table that ran, with a device/dtype label."""
+    if "status" not in table.columns or "pairs_per_s" not in table.columns:
+        raise ValueError("expected a table from rerankkit.measure.timing.benchmark (columns status, pairs_per_s, ...)")
+    ok = table[table["status"] == "ok"].copy()
+    if ok.empty:
+        raise ValueError("no row of the timing table ran (every row is unavailable): nothing to plot")
+    ok["setting"] = ok["device"].astype(str) + " " + ok["dtype"].astype(str)
+    ok["length"] = ok["length"].astype(str)
+    return ok
+
+
+def _timing_title(ax, table, text: str) -> None:
+    only = "timing_only" in table.columns and bool(table["timing_only"].fillna(False).astype(bool).any())
+    ax.set_title(text + (f"\n({random_weights_note(timing_only=True).split(':')[0]})" if only else ""))
+
+
+def throughput_plot(table):
+    """Bar chart of pairs/s by device and dtype, one bar group per batch size (median, with min-max).
+
+    Example:
+        >>> import pandas as pd
+        >>> t = pd.DataFrame({"device": ["cpu", "cpu"], "dtype": ["fp32", "int8"], "batch_size": [8, 8],
+        ...                   "length": [64, 64], "pairs_per_s": [10.0, 25.0], "status": ["ok", "ok"]})
+        >>> throughput_plot(t).axes[0].get_ylabel()
+        'pairs/s (median of repeats)'
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    ok = _timed(table)
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    sns.barplot(data=ok, x="setting", y="pairs_per_s", hue="batch_size", ax=ax, errorbar=None, palette="crest")
+    ax.set_xlabel("device and dtype")
+    ax.set_ylabel("pairs/s (median of repeats)")
+    ax.legend(title="batch size", fontsize=8)
+    _timing_title(ax, ok, "Throughput by device and dtype (lengths pooled)" if ok["length"].nunique() > 1
+                  else f"Throughput by device and dtype ({ok['length'].iloc[0]} tokens per pair)")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def latency_plot(table):
+    """Median batch latency (p50, with p95 dashed) against batch size, one line per device/dtype and length.
+
+    Example:
+        >>> import pandas as pd
+        >>> t = pd.DataFrame({"device": ["cpu"] * 2, "dtype": ["fp32"] * 2, "batch_size": [4, 8], "length": [64, 64],
+        ...                   "pairs_per_s": [1.0, 2.0], "latency_p50_ms": [10.0, 18.0], "latency_p95_ms": [12.0, 20.0],
+        ...                   "status": ["ok", "ok"]})
+        >>> latency_plot(t).axes[0].get_xlabel()
+        'batch size (pairs)'
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    ok = _timed(table)
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    sns.lineplot(data=ok, x="batch_size", y="latency_p50_ms", hue="setting", style="length", markers=True, ax=ax)
+    for _, group in ok.groupby(["setting", "length"]):
+        group = group.sort_values("batch_size")
+        ax.plot(group["batch_size"], group["latency_p95_ms"], linestyle=":", color="grey", linewidth=1)
+    ax.set_xlabel("batch size (pairs)")
+    ax.set_ylabel("batch latency, ms (p50; dotted: p95)")
+    _timing_title(ax, ok, "Latency per batch against batch size")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def cold_start_plot(table):
+    """Load time and first-response time per device and dtype (from a benchmark table or cold_start rows).
+
+    Example:
+        >>> import pandas as pd
+        >>> t = pd.DataFrame({"device": ["cpu"], "dtype": ["fp32"], "load_s": [1.5], "first_response_s": [0.2],
+        ...                   "status": ["ok"], "pairs_per_s": [3.0], "length": [64]})
+        >>> cold_start_plot(t).axes[0].get_ylabel()
+        'seconds'
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    ok = _timed(table).drop_duplicates(["setting"])
+    long = ok.melt(id_vars=["setting"], value_vars=["load_s", "first_response_s"], var_name="phase", value_name="seconds")
+    long["phase"] = long["phase"].map({"load_s": "load", "first_response_s": "first response"})
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    sns.barplot(data=long, x="setting", y="seconds", hue="phase", ax=ax, palette="flare")
+    ax.set_xlabel("device and dtype")
+    ax.set_ylabel("seconds")
+    _timing_title(ax, ok, "Cold start: loading, then the first forward pass")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig

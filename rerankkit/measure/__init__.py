@@ -1,0 +1,1 @@
+"""Measuring: timing harness, padding per batch, agreement between two rerankers, cost of architectures."""

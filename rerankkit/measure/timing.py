@@ -1,0 +1,535 @@
+"""Benchmark harness: how fast is a reranker on this machine, per device, dtype, batch size and length?
+
+:func:`benchmark` loads the model once per (device, dtype), builds batches of pairs whose
+lengths are controlled in tokens, runs warm-up passes that are not counted, then several
+timed repeats (with ``torch.cuda.synchronize`` on a GPU, so the clock sees the real work),
+and returns a tidy DataFrame: one row per (device, dtype, batch size, length) with medians
+and spread. Combinations this machine cannot run (CUDA without a GPU, int8 on a GPU, fp16
+on CPU) come back as rows with ``status="unavailable"`` and the reason, never silently
+missing.
+
+Lengths are counted in tokens, not words, so the same table means the same work with any
+tokenizer (``random:<hub id>`` models use the small tiny-random tokenizer; see
+:func:`rerankkit.testing.random_model_path`). A length may also be ``"mixed"``: a realistic
+spread of pair lengths (queries 5-20 tokens, passages 30-400), batched by length as
+:meth:`rerankkit.Reranker.forward` does, whose ``padding_efficiency`` says how much of each
+padded batch was real tokens.
+
+Example:
+    >>> from rerankkit.measure.timing import benchmark
+    >>> table = benchmark("tiny-random", devices=["cpu"], dtypes=["fp32"], batch_sizes=[4],
+    ...                   lengths=[32], repeats=2, n_batches=1)
+    >>> table[["device", "dtype", "batch_size", "length", "repeats", "status"]].values.tolist()
+    [['cpu', 'fp32', 4, 32, 2, 'ok']]
+    >>> bool(table.loc[0, "pairs_per_s"] > 0)
+    True
+"""
+
+from __future__ import annotations
+
+import gc
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from rerankkit.display.style import random_weights_note
+from rerankkit.models.devices import availability
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from rerankkit.scoring.reranker import Reranker
+
+__all__ = [
+    "benchmark",
+    "measure",
+    "median_seconds",
+    "Measurement",
+    "synthetic_batches",
+    "mixed_lengths",
+    "padding_efficiency",
+    "flops_per_pair",
+    "cold_start",
+    "environment",
+    "COLUMNS",
+]
+
+DEVICES = ("cpu", "cuda")
+DTYPES = ("fp32", "fp16", "bf16", "int8")
+
+# The columns of the table :func:`benchmark` returns, in order, with their units.
+COLUMNS: dict[str, str] = {
+    "model": "model spec",
+    "timing_only": "True for random weights (speed is honest, scores mean nothing)",
+    "device": "cpu or cuda:N",
+    "dtype": "fp32, fp16, bf16 or int8",
+    "backend": "what ran the forward pass (torch or the int8 backend)",
+    "attention": "attention kernel of the torch model (sdpa, eager, ...)",
+    "batch_size": "pairs per forward pass",
+    "length": "tokens per pair (int), or 'mixed'",
+    "n_pairs": "pairs per timed repeat",
+    "warmup": "untimed passes over the batches before timing",
+    "repeats": "timed passes over the batches",
+    "pairs_per_s": "median over repeats, pairs per second",
+    "pairs_per_s_min": "slowest repeat, pairs per second",
+    "pairs_per_s_max": "fastest repeat, pairs per second",
+    "tokens_per_s": "median over repeats, real (unpadded) tokens per second",
+    "latency_p50_ms": "median batch latency over all timed batches, milliseconds",
+    "latency_p95_ms": "95th-percentile batch latency, milliseconds",
+    "model_tflops_per_s": "matrix-product FLOPs of the model on the real tokens, per second, in 10^12 (median)",
+    "fraction_of_peak": "model_tflops_per_s / peak_tflops, when a peak was given (e.g. a GPU's bf16 peak)",
+    "peak_memory_mb": "CPU: peak resident memory of the process; CUDA: max allocated by torch, MiB",
+    "memory_kind": "rss or cuda_max_allocated",
+    "padding_efficiency": "real tokens / padded tokens in the batches (1.0 = no padding)",
+    "load_s": "load time of the model for this device and dtype, seconds",
+    "first_response_s": "first forward pass after loading (one pair), seconds",
+    "status": "ok or unavailable",
+    "note": "why a row is unavailable, or a caveat",
+}
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """Timed repeats of a function over a list of batches.
+
+    Attributes:
+        repeat_seconds: Wall time of each timed repeat (warm-up excluded).
+        batch_seconds: Wall time of every timed batch, all repeats together.
+        warmup: Untimed passes that ran first.
+    """
+
+    repeat_seconds: list[float]
+    batch_seconds: list[float]
+    warmup: int
+
+    @property
+    def repeats(self) -> int:
+        """How many timed repeats ran."""
+        return len(self.repeat_seconds)
+
+    def rate(self, units_per_repeat: float) -> tuple[float, float, float]:
+        """Units per second: median, slowest and fastest repeat."""
+        rates = [units_per_repeat / s for s in self.repeat_seconds]
+        return statistics.median(rates), min(rates), max(rates)
+
+    def latency_ms(self, q: float) -> float:
+        """A percentile (0-100) of batch latency in milliseconds."""
+        return float(np.percentile(np.asarray(self.batch_seconds) * 1e3, q))
+
+
+def _no_sync() -> None:
+    return None
+
+
+def measure(
+    run: Callable[[Any], Any],
+    batches: Sequence[Any],
+    *,
+    repeats: int = 3,
+    warmup: int = 1,
+    synchronize: Callable[[], None] = _no_sync,
+) -> Measurement:
+    """Time ``run(batch)`` over all batches: ``warmup`` untimed passes, then ``repeats`` timed ones.
+
+    ``synchronize`` runs before each clock read (pass ``torch.cuda.synchronize`` on a GPU:
+    CUDA calls return before the work is done).
+
+    Example:
+        >>> calls = []
+        >>> m = measure(calls.append, ["a", "b"], repeats=3, warmup=2)
+        >>> m.repeats, len(m.batch_seconds), len(calls)
+        (3, 6, 10)
+    """
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+        raise ValueError(f"repeats must be an int >= 1, got {repeats!r}")
+    if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
+        raise ValueError(f"warmup must be an int >= 0, got {warmup!r}")
+    if len(batches) == 0:
+        raise ValueError("batches is empty: nothing to time")
+    for _ in range(warmup):
+        for batch in batches:
+            run(batch)
+    synchronize()
+    repeat_seconds: list[float] = []
+    batch_seconds: list[float] = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for batch in batches:
+            t0 = time.perf_counter()
+            run(batch)
+            synchronize()
+            batch_seconds.append(time.perf_counter() - t0)
+        repeat_seconds.append(time.perf_counter() - start)
+    return Measurement(repeat_seconds=repeat_seconds, batch_seconds=batch_seconds, warmup=warmup)
+
+
+def median_seconds(fn: Callable[[], Any], *, repeats: int = 3, warmup: int = 1) -> float:
+    """Median wall time of ``fn()`` over ``repeats`` timed calls, after ``warmup`` untimed ones
+    (the first call pays for allocation and kernel selection).
+
+    Example:
+        >>> median_seconds(lambda: sum(range(1000)), repeats=3) >= 0.0
+        True
+    """
+    return statistics.median(measure(lambda _: fn(), [None], repeats=repeats, warmup=warmup).repeat_seconds)
+
+
+def mixed_lengths(n: int, *, seed: int = 0, max_length: int = 512) -> np.ndarray:
+    """Realistic pair lengths in tokens: queries of 5-20 tokens, passages of 30-400 (mostly short), plus 4 specials.
+
+    Example:
+        >>> lengths = mixed_lengths(1000)
+        >>> bool(lengths.min() >= 39 and lengths.max() <= 424)
+        True
+    """
+    rng = np.random.default_rng(seed)
+    queries = rng.integers(5, 21, size=n)
+    passages = np.round(rng.triangular(30, 80, 400, size=n)).astype(np.int64)
+    return np.minimum(queries + passages + 4, max_length)
+
+
+def padding_efficiency(lengths: Sequence[int] | np.ndarray, batch_size: int, *, sort: bool = True) -> float:
+    """Real tokens / padded tokens when pairs of these lengths are batched (padded to each batch's longest).
+
+    Sorting by length first, as :meth:`rerankkit.Reranker.forward` does, puts similar
+    lengths together and wastes less compute on padding.
+
+    Example:
+        >>> padding_efficiency([10, 100, 10, 100], 2, sort=False)
+        0.55
+        >>> padding_efficiency([10, 100, 10, 100], 2, sort=True)
+        1.0
+    """
+    from rerankkit.measure.padding import padded_tokens
+
+    counts = np.asarray(lengths, dtype=np.int64)
+    if counts.size == 0:
+        raise ValueError("lengths is empty")
+    return round(float(counts.sum() / padded_tokens(counts, batch_size, sort=sort)), 4)
+
+
+@dataclass
+class _Batch:
+    input_ids: Any
+    attention_mask: Any
+    n_pairs: int
+    n_tokens: int
+
+
+def synthetic_batches(
+    lengths: Sequence[int] | np.ndarray, batch_size: int, *, vocab_size: int, pad_id: int, bos_id: int = 0, eos_id: int = 2,
+    device: str = "cpu", seed: int = 0,
+) -> list[_Batch]:
+    """Batches of random token ids with exactly the given lengths, sorted longest first, padded per batch.
+
+    Ids are drawn from the ordinary vocabulary (above the special tokens), wrapped in
+    ``<s> ... </s>``; the content does not change the cost of a forward pass, the length does.
+    """
+    import torch
+
+    rng = np.random.default_rng(seed)
+    order = np.argsort(-np.asarray(lengths), kind="stable")
+    ordered = np.asarray(lengths)[order]
+    batches = []
+    low = min(5, vocab_size - 1)
+    for start in range(0, len(ordered), batch_size):
+        chunk = ordered[start : start + batch_size]
+        width = int(chunk.max())
+        ids = np.full((len(chunk), width), pad_id, dtype=np.int64)
+        mask = np.zeros((len(chunk), width), dtype=np.int64)
+        for row, n in enumerate(chunk):
+            ids[row, :n] = rng.integers(low, vocab_size, size=n)
+            ids[row, 0], ids[row, n - 1] = bos_id, eos_id
+            mask[row, :n] = 1
+        batches.append(_Batch(torch.from_numpy(ids).to(device), torch.from_numpy(mask).to(device),
+                              len(chunk), int(chunk.sum())))
+    return batches
+
+
+def _peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, MiB (Linux reports KiB, macOS bytes)."""
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
+
+
+def environment() -> dict[str, str]:
+    """Hardware and versions to print next to any figure.
+
+    Example:
+        >>> {"date", "cpu", "torch", "cuda"} <= set(environment())
+        True
+    """
+    import torch
+    import transformers
+
+    env = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "cpu": platform.processor() or platform.machine(),
+        "torch_threads": str(torch.get_num_threads()),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "unavailable",
+    }
+    from importlib.metadata import PackageNotFoundError, version
+
+    for package in ("FlagEmbedding", "sentence-transformers", "onnxruntime", "openvino", "nncf"):
+        try:
+            env[package] = version(package)
+        except PackageNotFoundError:
+            pass
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            names = [line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")]
+        if names:
+            env["cpu"] = f"{names[0]} ({len(names)} logical CPUs)"
+    except OSError:
+        pass
+    return env
+
+
+
+def _as_list(value: Any, name: str) -> list:
+    items = [value] if isinstance(value, (str, int)) else list(value)
+    if not items:
+        raise ValueError(f"{name} is empty: pass at least one value")
+    return items
+
+
+def _check_grid(devices: list, dtypes: list, batch_sizes: list, lengths: list) -> None:
+    for d in dtypes:
+        if d not in DTYPES:
+            raise ValueError(f"dtypes: unknown dtype {d!r}: use any of {', '.join(DTYPES)}")
+    for d in devices:
+        if not isinstance(d, str) or not (d == "cpu" or d.startswith("cuda")):
+            raise ValueError(f"devices: unknown device {d!r}: use 'cpu', 'cuda' or 'cuda:N'")
+    for b in batch_sizes:
+        if isinstance(b, bool) or not isinstance(b, int) or b < 1:
+            raise ValueError(f"batch_sizes: {b!r} is not a positive int")
+    for n in lengths:
+        if n == "mixed":
+            continue
+        if isinstance(n, bool) or not isinstance(n, int) or n < 4:
+            raise ValueError(f"lengths: {n!r} must be 'mixed' or an int of at least 4 tokens (specials included)")
+
+
+@dataclass
+class _Progress:
+    total: int
+    callback: Callable[[int, int, str], None] | None = None
+    done: int = field(default=0)
+
+    def step(self, label: str) -> None:
+        self.done += 1
+        if self.callback is not None:
+            self.callback(self.done, self.total, label)
+
+
+def _forward_fn(rr: Reranker):
+    import torch
+
+    model = rr.model
+
+    def run(batch: _Batch):
+        with torch.inference_mode():
+            return model(input_ids=batch.input_ids, attention_mask=batch.attention_mask).logits
+
+    return run
+
+
+def _attention(rr: Reranker) -> str | None:
+    kernel = getattr(rr.model.config, "_attn_implementation", None)
+    return kernel if rr.info.backend == "torch" or kernel is None else f"{kernel} (as exported)"
+
+
+def flops_per_pair(config: Any, n_tokens: int) -> float:
+    """Matrix-product FLOPs of one forward pass of a BERT-like encoder over one pair of ``n_tokens`` tokens.
+
+    Counts the dense layers (2 FLOPs per weight per token: Q, K, V, output and the two
+    feed-forward matrices in every layer) and attention's two products (QK^T and attention x V,
+    ``4 * n_tokens * hidden`` per token per layer); embeddings, norms and the one-row head are
+    left out. Returns NaN for a config without these shapes.
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> c = SimpleNamespace(hidden_size=4, intermediate_size=8, num_hidden_layers=1)
+        >>> flops_per_pair(c, 2)  # 2 tokens * (2 * (4*16 + 2*32) + 4*2*4)
+        576.0
+    """
+    try:
+        h, f, layers = int(config.hidden_size), int(config.intermediate_size), int(config.num_hidden_layers)
+    except (AttributeError, TypeError, ValueError):
+        return float("nan")
+    dense = 2 * (4 * h * h + 2 * h * f)
+    attention = 4 * n_tokens * h
+    return float(n_tokens * layers * (dense + attention))
+
+
+def _sync_fn(device: str) -> Callable[[], None]:
+    if device.startswith("cuda"):
+        import torch
+
+        return torch.cuda.synchronize
+    return _no_sync
+
+
+def benchmark(
+    model: str | None = "tiny-random",
+    *,
+    devices: Iterable[str] = DEVICES,
+    dtypes: Iterable[str] = ("fp32",),
+    batch_sizes: Iterable[int] = (8, 32),
+    lengths: Iterable[int | str] = (64, 256),
+    repeats: int = 3,
+    warmup: int = 1,
+    n_batches: int = 2,
+    seed: int = 0,
+    peak_tflops: float | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> pd.DataFrame:
+    """Time a reranker's forward pass over a grid of devices, dtypes, batch sizes and lengths.
+
+    Args:
+        model: Model spec for :func:`rerankkit.load` (``tiny-random``, ``random:<hub id>``, a
+            hub id or a folder).
+        devices: ``cpu`` and/or ``cuda`` (``cuda`` rows say unavailable without a GPU).
+        dtypes: Any of ``fp32``, ``fp16``, ``bf16``, ``int8``.
+        batch_sizes: Pairs per forward pass.
+        lengths: Tokens per pair (specials included), or ``"mixed"`` for a realistic spread.
+        repeats: Timed passes per cell; the table reports their median and spread.
+        warmup: Untimed passes per cell before timing (first calls allocate and pick kernels).
+        n_batches: Batches per pass (each cell times ``batch_size * n_batches`` pairs).
+        seed: Seed of the synthetic token ids and mixed lengths.
+        peak_tflops: The hardware's peak for the dtype measured (e.g. a GPU's published dense bf16
+            TFLOP/s); fills ``fraction_of_peak``. Without it that column stays empty.
+        progress: Called as ``progress(done, total, label)`` after each cell (for progress bars).
+
+    Returns:
+        A DataFrame with the columns of :data:`COLUMNS`, one row per cell.
+    """
+    import pandas as pd
+    import torch
+
+    from rerankkit.models.hub import resolve_model_id
+    from rerankkit.scoring.loading import load
+
+    devices, dtypes = _as_list(devices, "devices"), _as_list(dtypes, "dtypes")
+    batch_sizes, lengths = _as_list(batch_sizes, "batch_sizes"), _as_list(lengths, "lengths")
+    _check_grid(devices, dtypes, batch_sizes, lengths)
+    for name, value, low in (("repeats", repeats, 1), ("warmup", warmup, 0), ("n_batches", n_batches, 1)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+    if peak_tflops is not None and (isinstance(peak_tflops, bool) or not isinstance(peak_tflops, (int, float))
+                                    or peak_tflops <= 0):
+        raise ValueError(f"peak_tflops must be a positive number of TFLOP/s, got {peak_tflops!r}")
+    spec = resolve_model_id(model)
+    tracker = _Progress(total=len(devices) * len(dtypes) * len(batch_sizes) * len(lengths), callback=progress)
+    rows: list[dict] = []
+
+    for device in devices:
+        for dtype in dtypes:
+            reason = availability(device, dtype)
+            rr = None
+            if reason is None:
+                if device.startswith("cuda"):
+                    torch.cuda.empty_cache()
+                started = time.perf_counter()
+                rr = load(spec, device=device, dtype=dtype)
+                load_s = time.perf_counter() - started
+                run, sync = _forward_fn(rr), _sync_fn(rr.info.device)
+                config = rr.model.config
+                vocab, pad = int(config.vocab_size), int(config.pad_token_id or 0)
+                limit = rr.info.model_max_length
+                first = synthetic_batches([min(16, limit)], 1, vocab_size=vocab, pad_id=pad, device=rr.info.device)
+                t0 = time.perf_counter()
+                run(first[0])
+                sync()
+                first_response_s = time.perf_counter() - t0
+            for batch_size in batch_sizes:
+                for length in lengths:
+                    base = dict(model=spec, device=device, dtype=dtype, batch_size=batch_size, length=length,
+                                warmup=warmup, repeats=repeats)
+                    tracker.step(f"{device} {dtype} batch {batch_size} length {length}")
+                    if rr is None:
+                        rows.append({**base, "status": "unavailable", "note": reason})
+                        continue
+                    n = batch_size * n_batches
+                    if length == "mixed":
+                        pair_lengths = mixed_lengths(n, seed=seed, max_length=rr.info.max_length)
+                    elif length > limit:
+                        rows.append({**base, "timing_only": rr.info.timing_only, "backend": rr.info.backend,
+                                     "status": "unavailable",
+                                     "note": f"length {length} exceeds the model's limit of {limit} tokens"})
+                        continue
+                    else:
+                        pair_lengths = np.full(n, length, dtype=np.int64)
+                    batches = synthetic_batches(pair_lengths, batch_size, vocab_size=vocab, pad_id=pad,
+                                                device=rr.info.device, seed=seed)
+                    if rr.info.device.startswith("cuda"):
+                        torch.cuda.reset_peak_memory_stats()
+                    m = measure(run, batches, repeats=repeats, warmup=warmup, synchronize=sync)
+                    if rr.info.device.startswith("cuda"):
+                        peak, kind = torch.cuda.max_memory_allocated() / 2**20, "cuda_max_allocated"
+                    else:
+                        peak, kind = _peak_rss_mb(), "rss"
+                    median, slowest, fastest = m.rate(n)
+                    flops = sum(flops_per_pair(config, int(k)) for k in pair_lengths)
+                    tflops = m.rate(flops)[0] / 1e12
+                    rows.append({
+                        **base,
+                        "timing_only": rr.info.timing_only,
+                        "backend": rr.info.backend,
+                        "attention": _attention(rr),
+                        "n_pairs": n,
+                        "repeats": m.repeats,
+                        "pairs_per_s": median,
+                        "pairs_per_s_min": slowest,
+                        "pairs_per_s_max": fastest,
+                        "tokens_per_s": m.rate(int(pair_lengths.sum()))[0],
+                        "latency_p50_ms": m.latency_ms(50),
+                        "latency_p95_ms": m.latency_ms(95),
+                        "model_tflops_per_s": tflops,
+                        "fraction_of_peak": tflops / peak_tflops if peak_tflops else None,
+                        "peak_memory_mb": peak,
+                        "memory_kind": kind,
+                        "padding_efficiency": padding_efficiency(pair_lengths, batch_size),
+                        "load_s": load_s,
+                        "first_response_s": first_response_s,
+                        "status": "ok",
+                        "note": (random_weights_note(timing_only=rr.info.timing_only)
+                                 if rr.info.random_weights or rr.info.timing_only else ""),
+                    })
+            del rr
+            gc.collect()
+    table = pd.DataFrame(rows, columns=list(COLUMNS))
+    table.attrs["environment"] = environment()
+    return table
+
+
+def cold_start(model: str | None = "tiny-random", *, device: str = "cpu", dtype: str = "auto") -> dict[str, float]:
+    """Load time and first-response time (one pair scored through :meth:`Reranker.score`), measured apart.
+
+    In a process that has already imported torch and read the files once, this is a warm
+    start of the files; a fresh process also pays imports (seconds) and disk reads.
+
+    Example:
+        >>> sorted(cold_start("tiny-random"))
+        ['first_response_s', 'load_s']
+    """
+    from rerankkit.scoring.loading import load
+
+    started = time.perf_counter()
+    rr = load(model, device=device, dtype=dtype)
+    load_s = time.perf_counter() - started
+    started = time.perf_counter()
+    rr.score("what is panda?", "The giant panda is a bear species endemic to China.")
+    first_s = time.perf_counter() - started
+    return {"load_s": load_s, "first_response_s": first_s}

@@ -1,0 +1,49 @@
+"""What every notebook does first: load the configured model (or fall back to tiny-random) and say, above
+each result, when its scores come from random weights.
+
+Example:
+    >>> from rerankkit.notebook import load_or_tiny_random
+    >>> rr = load_or_tiny_random("tiny-random")
+    >>> rr.info.random_weights
+    True
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from rerankkit.display.style import random_weights_banner
+from rerankkit.errors import ModelUnavailableError
+from rerankkit.models.hub import resolve_model_id
+from rerankkit.scoring.loading import load
+from rerankkit.scoring.reranker import Reranker
+
+__all__ = ["load_or_tiny_random", "caution"]
+
+
+def load_or_tiny_random(model: str | os.PathLike | None = None, **options: Any) -> Reranker:
+    """:func:`rerankkit.load` ``model`` (default ``$RERANKKIT_MODEL``, else bge-reranker-v2-m3); when its weights
+    are unavailable, say why and how to get them, and load ``tiny-random`` with the same options instead."""
+    spec = resolve_model_id(model)
+    try:
+        rr = load(spec, **options)
+    except ModelUnavailableError as exc:
+        print(f"Could not load {spec}.\n{exc}\n")
+        print("Continuing on tiny-random: the real architecture with random weights. Its scores mean NOTHING;")
+        print("they only show what the code does.\n")
+        rr = load("tiny-random", **options)
+    return rr
+
+
+def caution(*models: Any) -> None:
+    """Show the random-weights banner above a result when any of ``models`` (rerankers or encoders) has random weights.
+
+    Each argument needs an ``info`` with ``random_weights`` (and optionally ``timing_only``) and ``model_id``.
+    """
+    from IPython.display import HTML, display
+
+    shown = [m.info for m in models if m.info.random_weights]
+    if shown:
+        timing_only = all(getattr(info, "timing_only", False) for info in shown)
+        display(HTML(random_weights_banner(" / ".join(info.model_id for info in shown), timing_only=timing_only)))

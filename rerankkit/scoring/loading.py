@@ -1,0 +1,148 @@
+"""From a model spec to a ready :class:`~rerankkit.scoring.reranker.Reranker`.
+
+A spec is a Hugging Face hub id, a local folder, or a built-in spec (``tiny-random``).
+This module finds the files (cache first, download only when allowed), picks the device
+and dtype, builds the matching FlagEmbedding class and reports what it did.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rerankkit._utils.checks import check_positive_int
+from rerankkit._utils.environment import import_flagembedding
+from rerankkit._utils.hf import quiet_transformers
+from rerankkit.models.catalogue import ModelKind, lookup
+from rerankkit.models.devices import choose_device, choose_dtype, torch_dtype
+from rerankkit.models.files import check_model_folder
+from rerankkit.models.hub import fetch_model, local_model_folder, resolve_model_id
+from rerankkit.models.synthetic import RANDOM_PREFIX, TINY_RANDOM, random_model_path, read_marker, tiny_random_path
+from rerankkit.scoring.info import ModelInfo, check_max_length, model_limit
+from rerankkit.scoring.reranker import Reranker
+
+if TYPE_CHECKING:
+    import torch
+
+__all__ = ["load"]
+
+
+def _flag_class(name: str):
+    return getattr(import_flagembedding(), name)
+
+
+def _folder_fix(spec: str, path: Path) -> str:
+    if spec == TINY_RANDOM or spec.startswith(RANDOM_PREFIX):
+        return f"delete {path}; rerankkit builds it again on the next load"
+    if Path(spec).expanduser().is_dir():
+        return ("save the model there again (model.save_pretrained(folder) and tokenizer.save_pretrained(folder)), "
+                "or point model at a complete folder")
+    return f"run `rerankkit download --model {spec} --force`"
+
+
+
+def load(
+    model: str | os.PathLike | None = None,
+    *,
+    device: str | list[str] = "auto",
+    dtype: str | torch.dtype = "auto",
+    max_length: int | None = None,
+    batch_size: int = 32,
+    cache_dir: str | os.PathLike | None = None,
+) -> Reranker:
+    """Load a reranker, ready to score.
+
+    Args:
+        model: Hub id (default ``$RERANKKIT_MODEL`` or ``BAAI/bge-reranker-v2-m3``), a local
+            folder, ``"tiny-random"`` (a tiny random-weight model built offline), or
+            ``"random:<hub id>"`` (the real shape with random weights, for timing only).
+        device: ``"auto"`` (CUDA, then MPS, then CPU), a device string, or a list of several
+            devices to start FlagEmbedding's multi-process pool on purpose.
+        dtype: ``"auto"`` (fp16 on CUDA, fp32 elsewhere), ``"fp32"``, ``"fp16"``, ``"bf16"``, or
+            ``"int8"`` (CPU only: the measured int8 fast path, see :mod:`rerankkit.backends`).
+        max_length: Tokens per pair kept when scoring; default 512 (or the model's limit if lower).
+        batch_size: Pairs per forward pass.
+        cache_dir: Hugging Face hub cache folder (default: the standard one).
+
+    Returns:
+        A :class:`~rerankkit.scoring.reranker.Reranker`.
+
+    Raises:
+        ModelUnavailableError: The model is not on disk and cannot be downloaded now.
+        ValueError: A device, dtype or max_length the model or machine cannot take.
+
+    Example:
+        >>> import rerankkit
+        >>> rr = rerankkit.load("tiny-random")
+        >>> rr.info.random_weights, rr.info.device
+        (True, 'cpu')
+    """
+    from rerankkit.scoring.reranker import Reranker
+
+    started = time.perf_counter()
+    spec = resolve_model_id(model)
+    check_positive_int(batch_size, "batch_size")
+    devices = [choose_device(d) for d in device] if isinstance(device, (list, tuple)) else [choose_device(device)]
+    if not devices:
+        raise ValueError("device is an empty list: pass 'auto' or at least one device")
+    resolved_dtype = choose_dtype(dtype, devices[0])
+
+    if spec == TINY_RANDOM:
+        path = tiny_random_path()
+    elif spec.startswith(RANDOM_PREFIX):
+        path = random_model_path(spec)
+    else:
+        path = local_model_folder(spec, lambda hub_id: fetch_model(hub_id, cache_dir=cache_dir))
+    check_model_folder(path, fix=_folder_fix(spec, path))
+
+    from transformers import AutoConfig
+
+    config = AutoConfig.from_pretrained(path)
+    known = lookup(spec)
+    kind: ModelKind = known.kind if known else "encoder"
+    flag_class = known.flag_class if known else "FlagReranker"
+    if resolved_dtype == "int8" and (kind != "encoder" or len(devices) > 1):
+        raise ValueError(
+            "dtype='int8' runs encoder rerankers on one CPU device; "
+            f"{spec} is a {kind} model on {len(devices)} device(s): use dtype='fp32' or 'bf16' there."
+        )
+    limit = model_limit(config, known)
+    max_length = check_max_length(max_length, limit, spec)
+
+    with quiet_transformers():
+        flag = _flag_class(flag_class)(
+            os.fspath(path),
+            use_fp16=resolved_dtype == "fp16",
+            devices=devices,
+            max_length=max_length,
+            batch_size=batch_size,
+            normalize=False,
+            cache_dir=os.fspath(cache_dir) if cache_dir is not None else None,
+        )
+    flag.model.eval()
+    flag.model.to(device=devices[0], dtype=torch_dtype(resolved_dtype))
+    n_parameters = sum(p.numel() for p in flag.model.parameters())
+    marker = read_marker(path)
+    backend = "torch"
+    if resolved_dtype == "int8":
+        from rerankkit.backends import quantize_int8
+
+        backend = quantize_int8(flag, path)
+    info = ModelInfo(
+        model_id=spec,
+        path=os.fspath(path),
+        kind=kind,
+        flag_class=flag_class,
+        device=devices[0] if len(devices) == 1 else ",".join(devices),
+        dtype=resolved_dtype,
+        max_length=max_length,
+        model_max_length=limit,
+        n_parameters=n_parameters,
+        load_seconds=time.perf_counter() - started,
+        random_weights=bool(marker.get("random_weights", False)),
+        timing_only=bool(marker.get("timing_only", False)),
+        backend=backend,
+    )
+    return Reranker(flag, info, batch_size=batch_size)

@@ -1,0 +1,1 @@
+"""Text before scoring: words and scripts, what truncation cuts, chunks of long documents, HTML cleaning."""

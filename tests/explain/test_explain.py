@@ -1,0 +1,269 @@
+"""Word attributions: completeness, word sums, analytic answers on a bag-of-words model, probes."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import rerankkit
+from rerankkit.errors import ConvergenceWarning, MissingDependencyError, SlowExplanationWarning
+from rerankkit.explain import explain, probes
+from rerankkit.testing import bag_of_words_reranker
+from rerankkit.text.words import group_words
+
+# Cost notes and the deliberate non-convergence below are asserted where they matter.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::rerankkit.explain.SlowExplanationWarning", "ignore::rerankkit.explain.ConvergenceWarning"
+)
+
+QUERY = "What is the capital of France?"
+PASSAGE = "Paris is the capital city of France. 北京是中华人民共和国的首都。"
+# Single-piece words of the tiny-random tokenizer, so each word's weight is exact.
+WEIGHTS = {"Paris": 3.0, "city": -1.25, "panda": 2.0, "bear": -0.75, "capital": 1.5}
+
+
+@pytest.fixture(scope="module")
+def bow() -> rerankkit.Reranker:
+    return bag_of_words_reranker(WEIGHTS, bias=0.5)
+
+
+@pytest.fixture(scope="module")
+def ig(tiny):
+    return explain(tiny, QUERY, PASSAGE, method="integrated_gradients", n_steps=64)
+
+
+def _expected(word: str) -> float:
+    """Analytic value of a word of the bag-of-words model: its weight (punctuation weighs 0)."""
+    return WEIGHTS.get(word.strip(".,?!"), 0.0)
+
+
+# -- completeness and sums on the real architecture ----------------------------------------------
+def test_ig_attributions_add_up_to_the_score_change(tiny, ig):
+    change = ig.score - ig.baseline_score
+    token_sum = float(ig.token_attributions.sum())
+    assert abs(token_sum - change) <= abs(ig.delta) + 1e-5
+    # and the delta is small: the method converged at 64 steps on this model
+    assert abs(ig.delta) <= 0.05 * abs(change)
+
+
+def test_ig_score_is_the_reranker_score(tiny, ig):
+    assert ig.score == pytest.approx(tiny.score(QUERY, PASSAGE), abs=1e-4)
+
+
+def test_baseline_keeps_special_tokens_and_explicit_positions_matter(tiny, ig):
+    # Special tokens are identical in input and baseline, so they carry no attribution.
+    special = [i for i, w in enumerate(ig.token_words) if w is None]
+    assert special and np.allclose(ig.token_attributions[special], 0.0)
+    # f(baseline) is the score of the <unk>-filled sequence with the same explicit positions.
+    tok = tiny.tokenizer
+    ids = tiny.encode([(QUERY, PASSAGE)]).input_ids[0]
+    base = [t if t in tok.all_special_ids else tok.unk_token_id for t in ids]
+    positions = torch.arange(len(ids)).unsqueeze(0) + tok.pad_token_id + 1
+    with torch.no_grad():
+        logit = tiny.model(input_ids=torch.tensor([base]), position_ids=positions).logits.item()
+    assert ig.baseline_score == pytest.approx(logit, abs=1e-5)
+
+
+def test_word_sums_equal_subword_sums(ig):
+    for n, word in enumerate(ig.words):
+        tokens = [i for i, w in enumerate(ig.token_words) if w == n]
+        assert len(tokens) == word.n_subwords
+        assert word.attribution == pytest.approx(float(ig.token_attributions[tokens].sum()), abs=1e-9)
+    assert ig.total == pytest.approx(float(ig.token_attributions.sum()), abs=1e-9)
+
+
+def test_words_are_whitespace_words_and_cjk_pieces(ig):
+    assert [w.text for w in ig.query_words] == ["What", "is", "the", "capital", "of", "France?"]
+    passage_words = [w.text for w in ig.passage_words]
+    assert passage_words[:7] == ["Paris", "is", "the", "capital", "city", "of", "France."]
+    # The Han run has no spaces: its words are the tokenizer's pieces and they tile the run exactly.
+    cjk = passage_words[7:]
+    assert len(cjk) > 1 and "".join(cjk) == "北京是中华人民共和国的首都。"
+    for w in ig.words:
+        text = ig.query if w.side == "query" else ig.passage
+        assert text[w.start : w.end] == w.text
+
+
+def test_group_words_glues_a_bare_marker_to_the_next_piece():
+    spans = group_words(["<s>", "▁", "北", "京", "</s>"], [None, 0, 0, 0, None], [None, 0, 0, 0, None],
+                        [(0, 0), (0, 1), (0, 1), (1, 2), (0, 0)], ("北京", ""))
+    assert [s.tokens for s in spans] == [(1, 2), (3,)]
+
+
+def test_not_converged_warns_with_the_steps_to_use(tiny):
+    with pytest.warns(ConvergenceWarning, match=r"n_steps=\d+"):
+        ex = explain(tiny, QUERY, PASSAGE, method="integrated_gradients", n_steps=1)
+    assert ex.relative_delta > 0.05
+
+
+def test_runs_inside_inference_mode_and_restores_training_flag(tiny):
+    tiny.model.train()
+    try:
+        with torch.inference_mode():
+            ex = explain(tiny, "panda?", "a bear", method="integrated_gradients", n_steps=8)
+        assert tiny.model.training
+    finally:
+        tiny.model.eval()
+    assert math.isfinite(ex.delta) and ex.score == pytest.approx(tiny.score("panda?", "a bear"), abs=1e-4)
+    assert all(p.grad is None for p in tiny.model.parameters())  # gradients w.r.t. embeddings only
+
+
+def test_occlusion_rows_are_the_scores_without_each_word(tiny):
+    ex = explain(tiny, QUERY, "Paris is the capital.", method="occlusion")
+    paris = ex.passage_words[0]
+    direct = tiny.score(QUERY, "is the capital.")
+    assert paris.score_without == pytest.approx(direct, abs=1e-4)
+    assert paris.attribution == pytest.approx(ex.score - direct, abs=1e-4)
+    assert "score_without" in ex.to_frame().columns
+
+
+def test_truncated_passage_is_marked(tiny):
+    long = "Paris is the capital. " * 40
+    with pytest.warns(rerankkit.TruncationWarning):
+        scored = tiny.score(QUERY, long, max_length=32)
+    ex = explain(tiny, QUERY, long, method="occlusion", max_length=32)
+    assert ex.passage_cut_at is not None and 0 < ex.passage_cut_at < len(long)
+    assert max(w.end for w in ex.passage_words) <= ex.passage_cut_at
+    assert ex.score == pytest.approx(scored, abs=1e-4)
+    assert "rk-cutoff" in ex._repr_html_()
+
+
+def test_html_highlights_every_word_with_its_sign(ig):
+    out = ig._repr_html_()
+    assert out.count('class="rk-w"') == len(ig.words)
+    assert "logit" in out and "Random weights" in out
+    positive = sum(w.attribution > 0 for w in ig.words)
+    assert out.count("rgba(46,125,50") >= positive  # green spans (and the legend swatch)
+
+
+def test_bad_input_is_refused_before_work(tiny):
+    with pytest.raises(ValueError, match="unknown method"):
+        explain(tiny, "q", "p", method="gradcam")
+    with pytest.raises(ValueError, match="n_steps"):
+        explain(tiny, "q", "p", n_steps=0)
+    with pytest.raises(ValueError, match="passage is empty"):
+        explain(tiny, "q", "  ")
+    with pytest.raises(ValueError, match="baseline_token"):
+        explain(tiny, "q", "p", baseline_token="no-such-token")
+
+
+def test_fp16_models_are_refused_with_the_remedy():
+    rr = bag_of_words_reranker({"Paris": 1.0})
+    rr.model.half()
+    with pytest.raises(ValueError, match="dtype='fp32'"):
+        explain(rr, "q", "Paris")
+
+
+def test_slow_runs_say_the_estimate_first(tiny, monkeypatch):
+    import rerankkit.explain.attributions as attributions
+
+    monkeypatch.setattr(attributions, "SLOW_SECONDS", 0.0)
+    with pytest.warns(SlowExplanationWarning, match=r"estimated to take about .* \(one forward pass"):
+        explain(tiny, "panda?", "a bear", method="integrated_gradients", n_steps=4)
+
+
+# -- analytic answers on the bag-of-words model --------------------------------------------------
+BOW_QUERY = "where does the panda live?"
+BOW_PASSAGE = "The panda is a bear. Paris is a capital city, not a panda home."
+
+
+def test_bow_scores_are_the_sum_of_weights(bow):
+    words = BOW_QUERY.split() + BOW_PASSAGE.split()
+    assert bow.score(BOW_QUERY, BOW_PASSAGE) == pytest.approx(0.5 + sum(_expected(w) for w in words), abs=1e-6)
+
+
+@pytest.mark.parametrize("method", ["occlusion", "integrated_gradients"])
+def test_bow_attributions_are_analytic(bow, method):
+    ex = explain(bow, BOW_QUERY, BOW_PASSAGE, method=method, n_steps=8)
+    for w in ex.words:
+        assert w.attribution == pytest.approx(_expected(w.text), abs=1e-5), w
+    if method == "integrated_gradients":
+        assert ex.baseline_score == pytest.approx(0.5, abs=1e-6)  # <unk> and specials weigh 0
+        assert abs(ex.delta) < 1e-5
+    else:
+        assert all(w.score_without == pytest.approx(ex.score - _expected(w.text), abs=1e-5) for w in ex.words)
+
+
+def test_ig_and_occlusion_agree_in_sign_on_the_bow_model(bow):
+    a = explain(bow, BOW_QUERY, BOW_PASSAGE, method="integrated_gradients", n_steps=8)
+    b = explain(bow, BOW_QUERY, BOW_PASSAGE, method="occlusion")
+    signs_a = np.sign(np.round([w.attribution for w in a.words], 6))
+    signs_b = np.sign(np.round([w.attribution for w in b.words], 6))
+    assert (signs_a != 0).sum() >= 4
+    np.testing.assert_array_equal(signs_a, signs_b)
+
+
+def test_bow_refuses_words_sharing_a_token():
+    with pytest.raises(ValueError, match="share the token"):
+        bag_of_words_reranker({"zebra": 1.0, "zebras": 2.0})  # both start with the pieces "▁", "ze", "bra"
+
+
+# -- probes ------------------------------------------------------------------------------------
+def test_probes_on_the_bow_model_have_known_changes(bow):
+    table = probes(bow, "Is the panda a bear?", "The panda is a bear.", off_topic="We sell shoes.")
+    assert table.score == pytest.approx(0.5 + 2 * (2.0 - 0.75), abs=1e-6)
+    assert table["repeat a query term"].change == pytest.approx(3 * 2.0, abs=1e-5)  # key term: "panda"
+    assert table["drop a query term"].change == pytest.approx(-2.0, abs=1e-5)
+    assert table["shuffle the passage words"].change == pytest.approx(0.0, abs=1e-5)  # order does not matter
+    assert table["swap query and passage"].change == pytest.approx(0.0, abs=1e-5)
+    assert table["append off-topic text"].change == pytest.approx(0.0, abs=1e-5)
+    assert table["negate the key sentence"].passage == "The panda is not a bear."
+    frame = table.to_frame()
+    assert list(frame.columns) == ["edit", "side", "edited text", "score", "change", "note"]
+    assert len(frame) == 6
+
+
+def test_probes_mark_edits_that_do_not_apply(tiny):
+    table = probes(tiny, "capital of France?", "Bonjour")
+    row = table["drop a query term"]
+    assert math.isnan(row.score) and "no query word" in row.note
+    assert math.isnan(table["shuffle the passage words"].score)
+    assert "data-edit" in table._repr_html_()
+
+
+def test_probe_scores_match_direct_scoring(tiny):
+    table = probes(tiny, QUERY, "Paris is the capital of France.")
+    swap = table["swap query and passage"]
+    assert swap.score == pytest.approx(tiny.score("Paris is the capital of France.", QUERY), abs=1e-4)
+
+
+# -- attention view ------------------------------------------------------------------------------
+def test_attention_weights_come_from_an_eager_copy(tiny):
+    from rerankkit.explain.attention import attention_weights
+
+    att = attention_weights(tiny, "panda?", "a bear")
+    assert att.n_layers == tiny.model.config.num_hidden_layers
+    assert att.attentions[0].shape[-1] == len(att.tokens)
+    rows = att.attentions[0][0].sum(dim=-1)
+    assert torch.allclose(rows, torch.ones_like(rows), atol=1e-4)  # softmax rows
+
+
+def test_attention_view_names_the_install_when_bertviz_is_missing(tiny, monkeypatch):
+    import sys
+
+    from rerankkit.explain.attention import attention_view
+
+    monkeypatch.setitem(sys.modules, "bertviz", None)  # makes `import bertviz` fail
+    with pytest.raises(MissingDependencyError, match=r"pip install \"rerankkit\[attention\]\""):
+        attention_view(tiny, "panda?", "a bear")
+
+
+def test_attention_view_renders_with_bertviz(tiny):
+    pytest.importorskip("bertviz")
+    from rerankkit.explain.attention import LOOK_INSIDE_NOTE, attention_view
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        view = attention_view(tiny, "panda?", "a bear")
+    assert LOOK_INSIDE_NOTE[:30] in view.data and "bertviz" in view.data
+
+
+def test_internal_batch_size_does_not_change_the_result(tiny):
+    kwargs = dict(method="integrated_gradients", n_steps=16, show_progress=False)
+    one_batch = explain(tiny, "capital of France?", "Paris is the capital.", **kwargs)
+    small_batches = explain(tiny, "capital of France?", "Paris is the capital.", internal_batch_size=5, **kwargs)
+    np.testing.assert_allclose(small_batches.token_attributions, one_batch.token_attributions, atol=1e-5)

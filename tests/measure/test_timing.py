@@ -1,0 +1,158 @@
+"""The benchmark harness on tiny-random: table shape, units, warm-up, repeats, unavailable rows, CLI."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from rerankkit import cli
+from rerankkit.measure.timing import COLUMNS, benchmark, cold_start, measure, mixed_lengths, padding_efficiency
+
+HAS_CUDA = torch.cuda.is_available()
+
+
+@pytest.fixture(scope="module")
+def table():
+    return benchmark("tiny-random", devices=["cpu", "cuda"], dtypes=["fp32", "fp16", "int8"], batch_sizes=[2, 4],
+                     lengths=[16, "mixed"], repeats=3, warmup=1, n_batches=2)
+
+
+def test_table_has_one_row_per_cell_and_the_documented_columns(table):
+    assert list(table.columns) == list(COLUMNS)
+    assert len(table) == 2 * 3 * 2 * 2
+    assert set(map(tuple, table[["device", "dtype"]].drop_duplicates().values)) == {
+        (d, t) for d in ("cpu", "cuda") for t in ("fp32", "fp16", "int8")}
+
+
+def test_unavailable_rows_say_why(table):
+    cpu_fp16 = table[(table.device == "cpu") & (table.dtype == "fp16")]
+    assert (cpu_fp16.status == "unavailable").all() and cpu_fp16.note.str.contains("fp16").all()
+    assert cpu_fp16.pairs_per_s.isna().all()
+    cuda = table[table.device == "cuda"]
+    if not HAS_CUDA:
+        assert (cuda.status == "unavailable").all() and cuda.note.str.contains("CUDA").all()
+
+
+def test_units_agree_with_each_other(table):
+    ok = table[table.status == "ok"]
+    assert set(ok.device) == {"cpu"} and set(ok.dtype) == {"fp32", "int8"}
+    assert (ok.repeats == 3).all() and (ok.warmup == 1).all()
+    assert (ok.n_pairs == ok.batch_size * 2).all()
+    fixed = ok[ok.length == 16]
+    # Every pair has exactly 16 tokens, so tokens/s is 16 x pairs/s and nothing is padded.
+    np.testing.assert_allclose(fixed.tokens_per_s, 16 * fixed.pairs_per_s, rtol=1e-9)
+    assert (fixed.padding_efficiency == 1.0).all()
+    mixed = ok[ok.length == "mixed"]
+    assert ((mixed.padding_efficiency > 0) & (mixed.padding_efficiency <= 1)).all()
+    assert (ok.pairs_per_s_min <= ok.pairs_per_s).all() and (ok.pairs_per_s <= ok.pairs_per_s_max).all()
+    assert (ok.latency_p50_ms <= ok.latency_p95_ms).all() and (ok.latency_p50_ms > 0).all()
+    assert (ok.memory_kind == "rss").all() and (ok.peak_memory_mb > 10).all()
+    assert (ok.load_s > 0).all() and (ok.first_response_s > 0).all()
+    from rerankkit.backends import default_int8_backend
+
+    assert set(ok[ok.dtype == "fp32"].backend) == {"torch"} and set(ok[ok.dtype == "fp32"].attention) == {"sdpa"}
+    assert set(ok[ok.dtype == "int8"].backend) == {default_int8_backend()}
+    assert not ok.timing_only.any()
+
+
+def test_model_flops_follow_the_dense_weights_of_the_model(table, tiny):
+    """FLOPs per token at a fixed length, checked against the Linear weights counted in the torch model."""
+    layer_weights = sum(m.weight.numel() for name, m in tiny.model.named_modules()
+                        if isinstance(m, torch.nn.Linear) and ".encoder." in f".{name}")
+    hidden, layers = tiny.model.config.hidden_size, tiny.model.config.num_hidden_layers
+    per_token = 2 * layer_weights + layers * 4 * 16 * hidden  # length 16: attention's two products
+    fixed = table[(table.status == "ok") & (table.length == 16) & (table.dtype == "fp32")]
+    np.testing.assert_allclose(fixed.model_tflops_per_s * 1e12, per_token * fixed.tokens_per_s, rtol=1e-9)
+    assert fixed.fraction_of_peak.isna().all()
+    with_peak = benchmark("tiny-random", devices=["cpu"], batch_sizes=[2], lengths=[16], repeats=1, n_batches=1,
+                          peak_tflops=2.0)
+    assert with_peak.fraction_of_peak[0] == pytest.approx(with_peak.model_tflops_per_s[0] / 2.0)
+
+
+def test_measure_excludes_warmup_and_counts_repeats():
+    calls = []
+
+    def run(batch):
+        calls.append(batch)
+        if len(calls) <= 2:  # the first pass (the warm-up) is slow, like a first CUDA call
+            time.sleep(0.2)
+
+    m = measure(run, ["a", "b"], repeats=4, warmup=1)
+    assert len(calls) == 2 * (1 + 4)
+    assert m.repeats == 4 and len(m.batch_seconds) == 8
+    assert max(m.batch_seconds) < 0.1  # the slow warm-up calls were not timed
+    median, slowest, fastest = m.rate(10)
+    assert slowest <= median <= fastest
+
+
+def test_measure_synchronizes_before_each_clock_read():
+    synced = []
+    measure(lambda b: None, [1, 2, 3], repeats=2, warmup=0, synchronize=lambda: synced.append(1))
+    assert len(synced) == 1 + 2 * 3
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(dtypes=["int4"]), "dtypes"),
+    (dict(devices=["tpu"]), "devices"),
+    (dict(batch_sizes=[0]), "batch_sizes"),
+    (dict(lengths=[2]), "lengths"),
+    (dict(repeats=0), "repeats"),
+    (dict(batch_sizes=[]), "batch_sizes"),
+])
+def test_bad_grid_is_a_clear_error_before_loading(kwargs, message, monkeypatch):
+    import rerankkit.scoring.loading
+
+    monkeypatch.setattr(rerankkit.scoring.loading, "load", lambda *a, **k: pytest.fail("loaded before validating"))
+    with pytest.raises(ValueError, match=message):
+        benchmark("tiny-random", **kwargs)
+
+
+def test_length_beyond_the_model_limit_is_an_unavailable_row():
+    t = benchmark("tiny-random", devices=["cpu"], batch_sizes=[1], lengths=[600], repeats=1, n_batches=1)
+    assert t.status.tolist() == ["unavailable"] and "512" in t.note[0]
+
+
+def test_padding_efficiency_and_mixed_lengths():
+    lengths = mixed_lengths(256, seed=1)
+    assert 5 + 30 + 4 <= lengths.min() and lengths.max() <= 20 + 400 + 4
+    assert padding_efficiency(lengths, 1) == 1.0
+    assert padding_efficiency(lengths, 32, sort=True) > padding_efficiency(lengths, 32, sort=False)
+    with pytest.raises(ValueError):
+        padding_efficiency([], 4)
+
+
+def test_cold_start_measures_load_and_first_response():
+    figures = cold_start("tiny-random", device="cpu")
+    assert figures["load_s"] > 0 and figures["first_response_s"] > 0
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not HAS_CUDA, reason="needs a CUDA GPU")
+def test_gpu_fp16_and_bf16_rows_report_cuda_memory():  # pragma: no cover - runs only with CUDA
+    t = benchmark("tiny-random", devices=["cuda"], dtypes=["fp16", "bf16"], batch_sizes=[4], lengths=[32],
+                  repeats=2, n_batches=1)
+    ok = t[t.status == "ok"]
+    assert set(ok.dtype) <= {"fp16", "bf16"} and "fp16" in set(ok.dtype)
+    assert (ok.memory_kind == "cuda_max_allocated").all() and (ok.peak_memory_mb > 0).all()
+    assert ok.device.str.startswith("cuda").all()
+
+
+def test_cli_bench_prints_a_table_and_json(capsys):
+    args = ["bench", "--model", "tiny-random", "--devices", "cpu", "--dtypes", "fp32", "--batch-sizes", "2",
+            "--lengths", "16", "--repeats", "2", "--n-batches", "1"]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert "pairs_per_s" in out and "median of 2 timed repeats" in out
+    assert cli.main(args + ["--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["rows"][0]["repeats"] == 2 and data["rows"][0]["status"] == "ok"
+    assert data["units"]["pairs_per_s"].startswith("median") and "torch" in data["environment"]
+
+
+def test_cli_bench_bad_list_is_a_clear_error(capsys):
+    assert cli.main(["bench", "--model", "tiny-random", "--batch-sizes", "8,x"]) == 1
+    assert "--batch-sizes" in capsys.readouterr().err

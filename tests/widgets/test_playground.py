@@ -1,0 +1,203 @@
+"""The scoring playground, driven as a reader would: set the inputs, click, read the widget's state."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import rerankkit
+from rerankkit.widgets import ScoringPlayground
+
+QUERY = "What is the capital of France?"
+PASSAGES = [
+    "Paris is the capital city of France.",
+    "Berlin is the capital of Germany.",
+    "The Eiffel Tower is located in Paris, France.",
+    "The giant panda is a bear species endemic to China.",
+    "Water boils at one hundred degrees Celsius at sea level.",
+]
+
+
+def n_cards(app: ScoringPlayground, passes: bool | None = None) -> int:
+    if passes is None:
+        return app.cards.value.count('class="rk-card"')
+    return app.cards.value.count(f'data-passes="{str(passes).lower()}"')
+
+
+class Calls(list):
+    """Rerank calls seen on a copy of the tiny model, each with the widget state at that moment."""
+
+    app: ScoringPlayground | None = None
+    reranker: rerankkit.Reranker | None = None
+
+
+@pytest.fixture
+def calls(tiny_copy, monkeypatch) -> Calls:
+    seen = Calls()
+    seen.reranker = tiny_copy
+    original = tiny_copy.rerank
+
+    def spy(*args, **kwargs):
+        app = seen.app
+        seen.append({"button_disabled": app.button.disabled, "query_disabled": app.query.disabled,
+                     "progress": app.progress.layout.visibility} if app is not None else {})
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(tiny_copy, "rerank", spy)
+    return seen
+
+
+def make(tiny, calls: Calls, **kwargs) -> ScoringPlayground:
+    # The widget scores with the patched copy; ``tiny`` itself is never changed.
+    app = ScoringPlayground(calls.reranker, query=kwargs.pop("query", QUERY), passages=kwargs.pop("passages", PASSAGES), **kwargs)
+    calls.app = app
+    return app
+
+
+def test_click_ranks_the_passages_like_the_library(tiny, calls):
+    app = make(tiny, calls)
+    app.button.click()
+    assert app.last_error is None and app.error.value == ""
+    assert app.model_calls == 1 and len(calls) == 1
+    direct = type(tiny).rerank(tiny, QUERY, PASSAGES)
+    assert app.ranking.indices == direct.indices
+    assert app.ranking.logits == pytest.approx(direct.logits)
+    assert n_cards(app) == len(PASSAGES)
+    assert "Scored 5 passages" in app.status.value and " ms " in app.status.value
+    assert app.status_text.startswith("Scored 5 passages") and "<" not in app.status_text
+
+
+def test_controls_are_disabled_and_progress_shows_while_scoring(tiny, calls):
+    app = make(tiny, calls)
+    app.button.click()
+    assert calls[0] == {"button_disabled": True, "query_disabled": True, "progress": "visible"}
+    assert not app.button.disabled and not app.query.disabled
+    assert app.progress.layout.visibility == "hidden"
+
+
+def test_same_pairs_again_come_from_the_cache(tiny, calls):
+    app = make(tiny, calls)
+    app.button.click()
+    first = app.ranking
+    app.button.click()
+    assert (app.model_calls, app.cache_hits, len(calls)) == (1, 1, 1)
+    assert app.ranking.indices == first.indices
+    assert "from the cache" in app.status.value
+    app.max_length.value = 64  # a different key: scored again
+    app.button.click()
+    assert (app.model_calls, len(calls)) == (2, 2)
+
+
+def test_moving_the_threshold_recolours_without_scoring(tiny, calls):
+    app = make(tiny, calls)
+    app.button.click()
+    scores = sorted(app.ranking.scores)
+    middle = (scores[1] + scores[2]) / 2
+    assert scores[1] < middle < scores[2]
+    app.threshold.value = middle
+    assert len(calls) == 1 and app.model_calls == 1
+    assert app.ranking.threshold == middle
+    assert n_cards(app, passes=True) == sum(s >= middle for s in scores) == 3
+    assert n_cards(app, passes=False) == 2
+    app.threshold.value = 0.0
+    assert n_cards(app, passes=True) == len(PASSAGES) and len(calls) == 1
+    assert "threshold 0.00: 5 of 5 pass" in app.status.value
+
+
+def test_presets_move_the_slider_and_follow_it(tiny, calls):
+    app = make(tiny, calls, threshold="permissive")
+    assert app.threshold.value == pytest.approx(0.1) and app.preset.value == "permissive"
+    app.preset.value = "strict"
+    assert app.threshold.value == pytest.approx(0.8)
+    app.threshold.value = 0.33
+    assert app.preset.value is None
+    app.threshold.value = 0.5
+    assert app.preset.value == "balanced"
+
+
+@pytest.mark.parametrize(
+    ("query", "passages", "words"),
+    [("   ", PASSAGES, "query is empty"), (QUERY, "\n  \n", "passages is empty")],
+)
+def test_bad_input_shows_a_message_inside_the_widget(tiny, calls, query, passages, words):
+    app = make(tiny, calls, query=query, passages=passages)
+    app.button.click()
+    assert words in app.last_error
+    assert "Could not run" in app.error.value and words in app.error.value
+    assert "Traceback" not in app.error.value
+    assert app.ranking is None and app.cards.value == "" and len(calls) == 0
+    assert not app.button.disabled
+
+
+def test_an_error_after_a_result_clears_the_cards_and_a_good_click_clears_the_error(tiny, calls):
+    app = make(tiny, calls)
+    app.button.click()
+    app.query.value = ""
+    app.button.click()
+    assert app.ranking is None and app.cards.value == "" and app.last_error
+    app.query.value = QUERY
+    app.button.click()
+    assert app.last_error is None and app.error.value == "" and n_cards(app) == len(PASSAGES)
+
+
+def test_missing_model_is_a_readable_message(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    app = ScoringPlayground("rerankkit-tests/no-such-reranker", query=QUERY, passages=PASSAGES)
+    assert "loads on the first Rerank" in app.badge.value
+    app.button.click()
+    assert app.last_error.startswith("Model unavailable")
+    assert "RERANKKIT_MODEL=tiny-random" in app.error.value and "Traceback" not in app.error.value
+    assert app.reranker is None and app.ranking is None and not app.button.disabled
+
+
+def test_empty_query_is_reported_before_loading_a_model(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    app = ScoringPlayground("rerankkit-tests/no-such-reranker", query="", passages=PASSAGES)
+    app.button.click()
+    assert "query is empty" in app.last_error
+
+
+def test_a_model_spec_loads_on_first_click_and_shows_device_and_dtype(tiny):
+    app = ScoringPlayground("tiny-random", query=QUERY, passages=PASSAGES)
+    assert app.reranker is None
+    app.button.click()
+    assert app.reranker is not None and app.last_error is None
+    assert "device</b> cpu" in app.badge.value and "dtype</b> fp32" in app.badge.value
+    assert "Random weights" in app.badge.value
+    assert app.max_length.max == app.reranker.info.model_max_length
+
+
+def test_raw_table_toggles_and_lists_every_row(tiny, calls):
+    app = make(tiny, calls)
+    app.button.click()
+    assert app.table.layout.display == "none"
+    app.show_table.value = True
+    assert app.table.layout.display is None
+    for header in ["input index", "text", "raw logit", "normalized score", "tokens", "truncated"]:
+        assert f"<th>{header}</th>" in app.table.value
+    assert app.table.value.count("</tr>") == len(PASSAGES) + 1
+    top = app.ranking[0]
+    assert f"{top.logit:.4f}" in app.table.value and f"{top.score:.4f}" in app.table.value
+    app.show_table.value = False
+    assert app.table.layout.display == "none"
+
+
+@pytest.mark.filterwarnings("error::rerankkit.TruncationWarning")  # the widget reports it, not the log
+def test_truncation_is_reported_in_the_status_and_table(tiny, calls):
+    long = " ".join(["Paris is the capital city of France and its largest city."] * 12)
+    app = make(tiny, calls, passages=[long, "Berlin is the capital of Germany."], max_length=32)
+    app.button.click()
+    assert re.search(r"1 passage\(s\) truncated to max_length=32", app.status.value)
+    cut = [r for r in app.ranking if r.truncated]
+    assert len(cut) == 1 and cut[0].index == 0 and cut[0].n_tokens == 32
+    assert "truncated:" in app.cards.value
+    app.button.click()  # from the cache: still reported
+    assert app.cache_hits == 1 and "1 passage(s) truncated" in app.status_text
+
+
+def test_text_is_escaped_in_cards_and_table(tiny, calls):
+    app = make(tiny, calls, passages=["<script>alert(1)</script> Paris", "Berlin"])
+    app.button.click()
+    assert "<script>" not in app.cards.value and "<script>" not in app.table.value
+    assert "&lt;script&gt;" in app.cards.value
