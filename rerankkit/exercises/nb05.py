@@ -41,7 +41,7 @@ def _workload(answer: Any, pairs_per_s: Any = None, queries: int = 50, top_n: in
 
 workload_seconds = Exercise(
     "05.1", "What a workload costs",
-    "Take `pairs_per_s` of one row of the benchmark table (cpu, fp32, the `mixed` length). How many **seconds** "
+    "Take `pairs_per_s` of one row of the benchmark table `table` (cpu, fp32, status ok). How many **seconds** "
     "does reranking the top 100 candidates of 50 queries take at that rate?",
     hints=["Each query is scored against each of its candidates: one pair per (query, candidate).",
            "Pairs = 50 × 100. Time = pairs / (pairs per second)."],
