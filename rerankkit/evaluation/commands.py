@@ -5,6 +5,8 @@ Examples:
         --output reranked.trec --scores scores.jsonl      # rerun the same line to resume after an interruption
     rerankkit evaluate --dataset fixture --model tiny-random --top-n 20
     rerankkit prepare --dataset nanobeir/fiqa              # download once (network), cached for offline use
+    rerankkit prepare                                      # everything the notebooks use, for offline use
+    rerankkit prepare --check                              # what is cached, what is missing (no network)
 """
 
 from __future__ import annotations
@@ -72,8 +74,26 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _cmd_prepare(args: argparse.Namespace) -> int:
-    from rerankkit.evaluation.datasets import prepare
+    from rerankkit.evaluation import readiness
+    from rerankkit.evaluation.datasets import dataset_cache_dir, prepare
 
+    if args.dataset is None:
+        if args.check:
+            report = readiness.check()
+        else:
+            try:
+                report = readiness.fetch_all()
+            except KeyboardInterrupt:
+                print("\nInterrupted: what finished is cached; run `rerankkit prepare` again for the rest.")
+                return 130
+        print("\n".join(report.lines()))
+        print(report.summary())
+        return 0 if report.ready else 1
+    if args.check:
+        ready = (dataset_cache_dir(args.dataset) / "qrels.trec").is_file()
+        print(f"{args.dataset}: {'cached' if ready else 'MISSING'} at {dataset_cache_dir(args.dataset)}"
+              + ("" if ready else f" (fix: rerankkit prepare --dataset {args.dataset})"))
+        return 0 if ready else 1
     folder = prepare(args.dataset, k=args.k)
     print(f"{args.dataset} is ready at {folder} (queries, corpus, qrels, BM25 top {args.k} run)")
     return 0
@@ -102,7 +122,11 @@ def add_commands(sub: argparse._SubParsersAction,
     ev.add_argument("--json", action="store_true", help="print the report as JSON")
     ev.set_defaults(func=_cmd_evaluate)
 
-    prep = sub.add_parser("prepare", help="download a benchmark (ir_datasets), build its BM25 run, cache it")
-    prep.add_argument("--dataset", required=True, help="nanobeir/<set>, beir/<set>[/split] or miracl/<lang>/dev")
+    prep = sub.add_parser("prepare", help="fetch everything the notebooks use for offline use (models, encoder, data "
+                                          "sets), or one benchmark with --dataset; --check only looks")
+    prep.add_argument("--dataset", default=None, help="only this benchmark: nanobeir/<set>, beir/<set>[/split] or "
+                                                      "miracl/<lang>/dev (downloads it, builds its BM25 run)")
+    prep.add_argument("--check", action="store_true", help="no network: report each item (size, the command that "
+                                                           "fetches it); exit 1 when something is missing")
     prep.add_argument("--k", type=int, default=100, help="BM25 run depth (default: 100)")
     prep.set_defaults(func=_cmd_prepare)
