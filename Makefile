@@ -1,6 +1,7 @@
 # Two entry points, each doing its own set-up on a fresh machine:
 #   make lab    JupyterLab on notebooks/ at http://127.0.0.1:8888
 #   make test   the whole test suite (library, doctests, notebooks, real-browser UI tests)
+#   make app    the playground and the three explorers without code (Voila) at http://127.0.0.1:8866
 # Both install the exact versions in requirements/lock.txt. Upkeep:
 #   make test-latest   the suite on the newest versions pyproject.toml allows (finds upstream breaks early)
 #   make lock          refresh requirements/lock.txt from that environment (after make test-latest passes)
@@ -14,10 +15,12 @@ TORCH  ?= torch==2.13.0
 STAMP  := $(VENV)/.installed
 # Extra JupyterLab options, e.g. make lab LAB_ARGS="--port=9999"
 LAB_ARGS ?=
+# Extra Voila options, e.g. make app APP_ARGS="--port=9999"
+APP_ARGS ?=
 # Jupyter refuses to start as root (common in containers) unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test setup doctor test-latest lock clean
+.PHONY: lab test setup doctor app test-latest lock clean
 
 # The lock is installed without dependency resolution, so nothing newer slips in; pip check proves it is whole.
 $(STAMP): pyproject.toml $(LOCK)
@@ -40,6 +43,10 @@ test: $(STAMP)
 
 doctor: $(STAMP)
 	$(VENV)/bin/rerankkit doctor
+
+# Voila runs the app/ notebooks and shows only their text and widgets (no code); it has no root check.
+app: $(STAMP)
+	$(VENV)/bin/voila app/ --no-browser --Voila.ip=127.0.0.1 $(APP_ARGS)
 
 test-latest:
 	TORCH="$(TORCH)" PYTHON="$(PYTHON)" scripts/lock env $(LATEST)
