@@ -1,4 +1,4 @@
-"""Command line: ``rerankkit check | score | download | bench``.
+"""Command line: ``rerankkit check | score | download | bench | rerank-dataset``.
 
 Examples:
     rerankkit check                      # load the default model and run the classic first check
@@ -7,6 +7,7 @@ Examples:
     printf '{"query": "q", "passage": "p"}\\n' | rerankkit score --json
     rerankkit download --model BAAI/bge-reranker-v2-m3
     rerankkit bench --model tiny-random --dtypes fp32,int8 --batch-sizes 8,32 --lengths 64,256 --repeats 3
+    rerankkit rerank-dataset pairs.jsonl --output scored/ --model tiny-random
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import warnings
 from collections.abc import Sequence
 
 from .errors import ModelUnavailableError
+from .scale.command import add_rerank_dataset_command
 
 __all__ = ["main", "CHECK_EXAMPLES"]
 
@@ -211,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "adds the fraction of it that the model's FLOPs reach")
     bench.add_argument("--json", action="store_true", help="print the table as JSON (with units and environment)")
     bench.set_defaults(func=_cmd_bench)
+    add_rerank_dataset_command(sub)
     return parser
 
 
