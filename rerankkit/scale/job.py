@@ -215,7 +215,7 @@ def rerank_dataset(
     Args:
         source: JSONL/parquet file(s) or folder(s) with ``query`` and ``passage`` (optionally ``qid``,
             ``docid``); a DataFrame with those columns; a list of ``(query, passage)`` pairs; or a
-            ``ray.data.Dataset`` (with a ``row_id`` column to resume; otherwise rows are numbered in order).
+            ``ray.data.Dataset`` with a unique integer ``row_id`` column (the input order and resume key).
         output: Folder for ``scores/``, ``errors.jsonl`` and ``job.json``; a re-run resumes there.
         model: Model spec for :func:`rerankkit.load` (default ``$RERANKKIT_MODEL`` or bge-reranker-v2-m3).
         device: Device of every actor (``auto`` picks the GPU an actor was given, else CPU).
@@ -228,7 +228,8 @@ def rerank_dataset(
             puts two replicas on one GPU).
         threads_per_actor: torch threads per CPU actor (default: the node's cores shared by its actors).
         keep_text: Keep ``query`` and ``passage`` in the output.
-        shard_rows: Rows per read task for JSONL (parquet is read one row group per task).
+        shard_rows: Rows per read task for JSONL (parquet is read one row group per task), and at most
+            per output part: the granularity at which a re-run resumes.
         address: Ray cluster to run on (default ``$RAY_ADDRESS``; with neither, Ray starts locally).
         runtime_env: Ray runtime environment for a cluster (e.g. ``{"pip": ["rerankkit[scale]"]}``).
         overwrite: Delete an earlier job's scores in ``output`` instead of resuming.
@@ -276,10 +277,12 @@ def rerank_dataset(
             if missing:
                 raise ValueError(f"the Dataset has no column {missing[0]!r}: it needs 'query' and 'passage' "
                                  f"(optionally 'qid', 'docid', 'row_id'); it has {dataset.columns()}")
-            n_pairs = dataset.count()
             if "row_id" not in dataset.columns():
-                numbers = rd.range(n_pairs).rename_columns({"id": "row_id"})
-                dataset = dataset.zip(numbers)
+                # Ray Data keeps no row order of its own (Dataset.zip is deprecated for that reason), so the
+                # input order, the resume key and the error lines all come from a column the user owns.
+                raise ValueError("the Dataset has no 'row_id' column: add a unique integer row_id per pair (e.g. "
+                                 "build it from a DataFrame with one), or pass the files or DataFrame directly")
+            n_pairs = dataset.count()
         manifest = {"model": model or os.environ.get("RERANKKIT_MODEL") or "default", "dtype": dtype,
                     "max_length": max_length, "input": _describe_input(source, files, frame, n_pairs)}
         _prepare_output(output, manifest, overwrite)
@@ -336,7 +339,8 @@ def rerank_dataset(
                 num_cpus=cpus_per_actor,
                 num_gpus=gpus_per_actor or None,
             )
-            scored.write_parquet(str(output / "scores"))
+            # Parts of at most shard_rows rows: the unit a resumed job skips or redoes.
+            scored.write_parquet(str(output / "scores"), max_rows_per_file=shard_rows)
             stats = scored.stats()
         n_errors = _write_errors(output)
     seconds = time.perf_counter() - started
