@@ -16,6 +16,7 @@ scored again). Read results back with :func:`read_scores` (input order) and :fun
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import shutil
@@ -290,6 +291,8 @@ def rerank_dataset(
 
         ctx = rd.DataContext.get_current()
         ctx.enable_progress_bars = show_progress
+        # With the bars off, Ray's note that they are off is noise; with them on, its progress lines must pass.
+        logging.getLogger("ray.data._internal.progress").setLevel(logging.NOTSET if show_progress else logging.ERROR)
         if gpus_per_actor is None:
             has_gpu = ray.cluster_resources().get("GPU", 0) > 0
             gpus_per_actor = 1.0 if has_gpu and not str(device).startswith("cpu") else 0.0
