@@ -26,7 +26,8 @@ LAYERS: list[set[str]] = [
     {"scoring"},  # Reranker, results, load
     {"text"},  # words, truncation, chunking, cleaning
     {"retrieval"},  # first stages (BM25, dense)
-    {"evaluation", "explain", "measure", "doctor", "exercises"},  # doctor: the environment check; exercises: notebook checks
+    # doctor: the environment check that `rerankkit doctor` prints; exercises: the notebooks' self-checking exercises
+    {"evaluation", "explain", "measure", "scale", "doctor", "exercises"},
     {"widgets", "cli", "notebook", "testing"},  # front ends and test helpers
 ]
 # Nothing in the library may import these (only tests, notebooks and users do).
