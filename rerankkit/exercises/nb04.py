@@ -2,8 +2,8 @@
 
 Example:
     >>> from rerankkit.exercises import nb04
-    >>> print(nb04.mrr.check(0.5))
-    ✓ 04.1 MRR@10 by hand: right. 0.5 is the mean over the 3 judged queries of 1/rank of the first relevant passage (0 when none is in the top 10), as ir-measures computes RR@10.
+    >>> print(nb04.mrr.check(0.444))
+    ✓ 04.1 MRR@10 by hand: right. 0.444 is the mean over the 3 judged queries of 1/rank of the first relevant passage (0 when none is in the top 10), as ir-measures computes RR@10.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ __all__ = ["mrr", "ndcg", "EXERCISES", "RUN", "QRELS", "RANKING", "GRADES"]
 
 # The worked example of exercise 04.1: a BM25 ranking per query (best first) and the judgements.
 RUN: dict[str, list[str]] = {
-    "q1": ["d3", "d1", "d7", "d2"],
+    "q1": ["d3", "d7", "d1", "d2"],
     "q2": ["d5", "d4", "d9"],
     "q3": ["d8", "d6", "d2", "d1"],
 }

@@ -128,9 +128,10 @@ def test_03_ranking_share_is_the_auc():
 
 
 def test_04_mrr_by_hand_matches_ir_measures():
-    _right(nb04.mrr.check((1 / 2 + 1 / 1 + 0) / 3))
-    _wrong(nb04.mrr.check((1 / 2 + 1 / 1) / 2), "counts as 0")
-    _wrong(nb04.mrr.check((2 + 1) / 2), "mean rank")
+    _right(nb04.mrr.check((1 / 3 + 1 / 1 + 0) / 3))  # first relevant at ranks 3, 1 and none
+    _wrong(nb04.mrr.check((1 / 3 + 1 / 1) / 2), "counts as 0")
+    _wrong(nb04.mrr.check((3 + 1) / 2), "mean rank")
+    _wrong(nb04.mrr.check(1 / 3 + 1 / 1), "sum of reciprocal ranks")
 
 
 def test_04_ndcg_by_hand():
