@@ -20,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import html
+import inspect
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -166,6 +167,9 @@ class Exercise:
         """Check ``answer`` against the answer computed from ``inputs``; say what is right or wrong."""
         if answer is None or answer is Ellipsis:
             return Verdict(self.name, None, "Put your answer in `answer` (it is still None), then run the check again.")
+        accepted = [p for p in inspect.signature(self._checker).parameters if p != "answer"]
+        if unknown := sorted(set(inputs) - set(accepted)):
+            raise TypeError(f"{self.id}.check() got unknown input(s) {unknown}; it takes {accepted}")
         try:
             correct, reason = self._checker(answer, **inputs)
         except AnswerError as exc:

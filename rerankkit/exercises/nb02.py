@@ -84,8 +84,8 @@ def _cut(answer: Any, rr: Any = None, query: str | None = None, passage: str | N
 
 tokens_cut = Exercise(
     "02.2", "What max_length cuts",
-    "Take the long pair of section 3 (`query` and the longest passage). With `max_length=32`, how many of its "
-    "tokens does the model **not** see?",
+    "Take `query` and the longest of section 1's `passages` (`long_passage` below). With `max_length=32`, how "
+    "many tokens of that pair does the model **not** see?",
     hints=["max_length counts tokens of the whole pair, special tokens included.",
            "Tokens cut = tokens of the full pair - tokens kept.",
            "rr.encode([(query, passage)], max_length=32).n_cut[0]"],

@@ -57,6 +57,8 @@ def test_missing_answer_and_wrong_type_are_explained():
     assert nb01.threshold_logit.check(None).correct is None
     assert "still None" in str(nb01.threshold_logit.check(None))
     _wrong(nb01.threshold_logit.check("1.4"), "should be a number")
+    with pytest.raises(TypeError, match=r"unknown input\(s\) \['logit'\]; it takes \['logits', 'threshold'\]"):
+        nb01.passing.check([0], logit=[1.0])
     with pytest.raises(KeyError, match="no exercise"):
         get("99.1")
 
