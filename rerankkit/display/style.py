@@ -27,6 +27,8 @@ __all__ = [
     "styled",
     "random_weights_note",
     "random_weights_banner",
+    "timing_note",
+    "timing_banner",
 ]
 
 PASS_COLOUR = "#2e7d32"  # green: normalized score at or above the threshold; raises the score
@@ -98,3 +100,30 @@ def random_weights_banner(label: str, *, timing_only: bool = False) -> str:
         "Load BAAI/bge-reranker-v2-m3 for real scores."
     )
     return f'<div class="rk-banner" style="{_BANNER_STYLE}"><b>Random weights.</b> {html.escape(name)} is {what}</div>'
+
+
+def timing_note(*, random_weights: bool, timing_only: bool) -> str:
+    """The caveat a timing row carries: about the timing, not about scores.
+
+    Example:
+        >>> timing_note(random_weights=True, timing_only=False)
+        "tiny test model: these times are not the real model's"
+        >>> timing_note(random_weights=True, timing_only=True)
+        'random weights, real shape: the timing is honest'
+    """
+    if timing_only:
+        return "random weights, real shape: the timing is honest"
+    if random_weights:
+        return "tiny test model: these times are not the real model's"
+    return ""
+
+
+def timing_banner(label: str, *, same_shape: bool) -> str:
+    """A yellow banner (styled inline) above a timing result from random weights, saying what the times are worth."""
+    what = (
+        "has the real model's shape with random weights: its speed and memory are honest for this architecture."
+        if same_shape else
+        "is a tiny test model with random weights: these times show how the benchmark works, not how fast the "
+        "real model is. Use random:BAAI/bge-reranker-v2-m3 (same shape) or the real weights for real figures."
+    )
+    return f'<div class="rk-banner" style="{_BANNER_STYLE}"><b>Timing caveat.</b> {html.escape(label)} {what}</div>'
