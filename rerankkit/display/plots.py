@@ -197,6 +197,7 @@ def plot_score_scale(logits=None, *, labels=None, threshold: float | None = 0.5,
             chosen = marked[flags == value]
             if chosen.size:
                 ax.scatter(chosen, sigmoid(chosen), s=60, color=colour, marker=shape, zorder=3, label=name)
+        ax.legend(loc="upper left")
     elif marked.size:
         points = pd.DataFrame({"logit": marked, "score": sigmoid(marked)})
         sns.scatterplot(data=points, x="logit", y="score", ax=ax, s=60, color="#1f77b4", zorder=3,
