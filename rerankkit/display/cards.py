@@ -62,10 +62,11 @@ def _card(row, threshold: float) -> str:
     )
 
 
-def ranking_html(ranking: Ranking, *, banner: bool = True) -> str:
+def ranking_html(ranking: Ranking, *, banner: bool = False) -> str:
     """Render a ranking as score cards: sigmoid score (4 decimals), raw logit in grey, a bar, the text.
 
-    ``banner=False`` leaves out the random-weights banner, for views that already show one.
+    The header names the model with its label (which says "random weights" when it applies); ``banner=True`` adds
+    the yellow random-weights banner, for a ranking shown on its own (notebooks show one notice, once).
 
     Example:
         >>> from rerankkit.scoring.results import Ranking

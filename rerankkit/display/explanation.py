@@ -45,10 +45,11 @@ def highlight_html(text: str, spans: list[tuple[int, int, float, str]], scale: f
     return "".join(parts)
 
 
-def explanation_html(explanation: Explanation, *, banner: bool = True) -> str:
+def explanation_html(explanation: Explanation, *, banner: bool = False) -> str:
     """The query and passage with each word shaded by its attribution, a legend in logit units, a header.
 
-    ``banner=False`` leaves out the random-weights banner, for views that already show one.
+    The header names the model with its label (which says "random weights" when it applies); ``banner=True`` adds
+    the yellow random-weights banner.
     """
     ex = explanation
     scale = max((abs(w.attribution) for w in ex.words), default=0.0)

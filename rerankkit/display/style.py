@@ -91,14 +91,18 @@ def random_weights_note(*, timing_only: bool = False) -> str:
     return "random weights: scores mean nothing"
 
 
-def random_weights_banner(label: str, *, timing_only: bool = False) -> str:
-    """A yellow banner (styled inline) saying the results come from random weights."""
+def random_weights_banner(label: str, *, timing_only: bool = False, scope: str | None = None) -> str:
+    """A yellow banner (styled inline) saying the results come from random weights; ``scope="notebook"`` says it
+    once for every score, ranking and metric in a notebook that comes from the model."""
     name = label.split(" (random weights")[0]  # a ModelInfo.label already carries the warning
     what = (
         "its speed and memory are honest for this architecture; its scores mean nothing." if timing_only
         else "a test model with the real architecture; its scores exercise the code and mean nothing. "
         "Load BAAI/bge-reranker-v2-m3 for real scores."
     )
+    if scope == "notebook":
+        what += (" This holds for every score, ranking and metric from it in this notebook; results that need no"
+                 " model weights (BM25, token counts) are real and say so.")
     return f'<div class="rk-banner" style="{_BANNER_STYLE}"><b>Random weights.</b> {html.escape(name)} is {what}</div>'
 
 

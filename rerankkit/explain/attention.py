@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from rerankkit.scoring.reranker import Reranker
 
-__all__ = ["AttentionWeights", "attention_weights", "attention_view", "LOOK_INSIDE_NOTE"]
+__all__ = ["AttentionWeights", "attention_weights", "attention_view", "LOOK_INSIDE_NOTE", "OFFLINE_NOTE"]
 
 # The eager-attention copy of each reranker's model, kept while the reranker lives.
 _EAGER: weakref.WeakKeyDictionary[Reranker, Any] = weakref.WeakKeyDictionary()
@@ -29,6 +29,12 @@ _EAGER: weakref.WeakKeyDictionary[Reranker, Any] = weakref.WeakKeyDictionary()
 LOOK_INSIDE_NOTE = (
     "A look inside, not an explanation: attention weights show where heads read from, not why the score "
     "is what it is (Jain & Wallace 2019, 'Attention is not Explanation'). For word attributions use rerankkit.explain."
+)
+
+# bertviz's view is JavaScript that loads require.js, d3 and jQuery from public CDNs when it is shown.
+OFFLINE_NOTE = (
+    "The view below loads require.js, d3 and jQuery from cdnjs.cloudflare.com and ajax.googleapis.com when shown: "
+    "without internet access it stays empty. attention_weights() returns the same weights as tensors."
 )
 
 
@@ -115,5 +121,5 @@ def attention_view(reranker: Reranker, query: str, passage: str, *, view: str = 
     att = attention_weights(reranker, query, passage)
     draw = bertviz.head_view if view == "head" else bertviz.model_view
     drawn = draw(list(att.attentions), att.tokens, sentence_b_start=att.query_end + 2, html_action="return")
-    note = f"<p style='color:#5c4500'><b>{LOOK_INSIDE_NOTE}</b></p>"
+    note = (f"<p style='color:#5c4500'><b>{LOOK_INSIDE_NOTE}</b> {OFFLINE_NOTE}</p>")
     return HTML(note + drawn.data)

@@ -170,8 +170,9 @@ class ProbeTable:
     def _repr_html_(self) -> str:
         return self.to_html()
 
-    def to_html(self, *, banner: bool = True) -> str:
-        """The table as HTML; ``banner=False`` leaves out the random-weights banner (for views that show one)."""
+    def to_html(self, *, banner: bool = False) -> str:
+        """The table as HTML; the header names the model with its label (which says "random weights" when it
+        applies); ``banner=True`` adds the yellow random-weights banner."""
         from rerankkit.display.style import FAIL_COLOUR, PASS_COLOUR, random_weights_banner, styled
 
         def cell(r: Probe) -> str:

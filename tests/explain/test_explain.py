@@ -135,7 +135,7 @@ def test_truncated_passage_is_marked(tiny):
 def test_html_highlights_every_word_with_its_sign(ig):
     out = ig._repr_html_()
     assert out.count('class="rk-w"') == len(ig.words)
-    assert "logit" in out and "Random weights" in out
+    assert "logit" in out and "random weights" in out
     positive = sum(w.attribution > 0 for w in ig.words)
     assert out.count("rgba(46,125,50") >= positive  # green spans (and the legend swatch)
 
