@@ -47,5 +47,5 @@ def test_notebook_falls_back_to_tiny_random(name, monkeypatch, tmp_path):
     assert "Continuing on tiny-random" in text
     assert "random weights: scores mean nothing" in text  # rr.info names the model it fell back to
     banners = [cell for cell in nb.cells if cell.cell_type == "code"
-               and any("rk-banner" in str(out.get("data", {}).get("text/html", "")) for out in cell.outputs)]
+               and any('class="rk-banner"' in str(out.get("data", {}).get("text/html", "")) for out in cell.outputs)]
     assert len(banners) == 1  # one notice per notebook (widgets carry their own, inside the widget state)
