@@ -15,10 +15,13 @@ __all__ = ["ranking_html", "passage_html", "FOLD_CHARS"]
 FOLD_CHARS = 600  # longer passages show their start and fold the rest behind a click
 
 
-def passage_html(text: str, n_tokens: int, n_cut: int) -> str:
+def passage_html(text: str, n_tokens: int, n_cut: int, *, query_chars: int = 0, n_special: int = 4) -> str:
     """A passage as the model read it: a truncated passage shows the part read and folds the cut part (struck
-    through); a long passage folds after :data:`FOLD_CHARS` characters. The read/cut split of a truncated passage
-    is placed in proportion to the tokens kept, so it is approximate to a few words.
+    through); a long passage folds after :data:`FOLD_CHARS` characters.
+
+    ``n_tokens`` counts the whole pair (``n_special`` special tokens, the query of ``query_chars`` characters, the
+    passage part kept). The read/cut split assumes the same characters per token in query and passage, so it is
+    approximate to a few words.
 
     Example:
         >>> "rk-fold" in passage_html("word " * 400, n_tokens=50, n_cut=350)
@@ -27,7 +30,8 @@ def passage_html(text: str, n_tokens: int, n_cut: int) -> str:
         '<div class="rk-text">short</div>'
     """
     if n_cut > 0:
-        kept = max(1, round(len(text) * n_tokens / (n_tokens + n_cut)))
+        chars_per_token = (len(text) + query_chars) / max(1, n_tokens - n_special + n_cut)
+        kept = min(len(text), max(0, round(len(text) - n_cut * chars_per_token)))
         head, rest = text[:kept], text[kept:]
         shown = head if len(head) <= FOLD_CHARS else head[:FOLD_CHARS]
         hidden_read = head[len(shown):]
@@ -37,7 +41,7 @@ def passage_html(text: str, n_tokens: int, n_cut: int) -> str:
         return (
             f'<div class="rk-text">{html.escape(shown)}</div>{read_fold}'
             f'<div class="rk-cut">truncated: {n_cut} tokens cut to fit max_length; the model read {n_tokens} tokens '
-            f"(about the first {len(head):,} characters)</div>"
+            f"of the pair, about the first {len(head):,} characters of this passage</div>"
             f'<details class="rk-fold"><summary>show the {len(rest):,} characters the model did not read</summary>'
             f'<div class="rk-text rk-cutoff">{html.escape(rest)}</div></details>'
         )
@@ -48,7 +52,7 @@ def passage_html(text: str, n_tokens: int, n_cut: int) -> str:
 
 
 
-def _card(row, threshold: float) -> str:
+def _card(row, threshold: float, query_chars: int = 0) -> str:
     colour = PASS_COLOUR if row.passes else FAIL_COLOUR
     verdict = "at or above" if row.passes else "below"
     return (
@@ -58,7 +62,7 @@ def _card(row, threshold: float) -> str:
         f'<span class="rk-score" style="color:{colour}">{row.score:.4f}</span>'
         f'<span class="rk-logit">raw logit {row.logit:+.4f} · input #{row.index}</span>'
         f'<div class="rk-bar"><div style="width:{100 * row.score:.1f}%;background:{colour}"></div></div>'
-        f"{passage_html(row.text, row.n_tokens, row.n_cut if row.truncated else 0)}</div></div>"
+        f"{passage_html(row.text, row.n_tokens, row.n_cut if row.truncated else 0, query_chars=query_chars)}</div></div>"
     )
 
 
@@ -83,5 +87,5 @@ def ranking_html(ranking: Ranking, *, banner: bool = False) -> str:
         f"{n_pass} at or above (green), {len(ranking) - n_pass} below (red)</small></div>"
     )
     warning = random_weights_banner(ranking.model_label) if banner and ranking.random_weights else ""
-    cards = "".join(_card(row, ranking.threshold) for row in ranking)
+    cards = "".join(_card(row, ranking.threshold, len(ranking.query)) for row in ranking)
     return styled(f'<div class="rk-ranking">{warning}{head}{cards}</div>')

@@ -35,3 +35,15 @@ def test_cards_name_the_scale_and_the_model():
     page = ranking_html(r)
     assert "sigmoid score" in page and "not a calibrated probability" in page
     assert page.count('class="rk-card"') == 2 and "rk-fold" in page
+
+
+def test_the_read_part_matches_what_the_tokenizer_kept(tiny):
+    from rerankkit.text.truncation import truncation_report
+
+    query = "What is the capital of France?"
+    passage = " ".join(["Paris is the capital and largest city of France, on the Seine."] * 40)
+    row = tiny.rerank(query, [passage], max_length=64)[0]
+    kept = truncation_report(tiny, query, passage, max_length=64).kept_passage
+    page = passage_html(row.text, row.n_tokens, row.n_cut, query_chars=len(query))
+    shown = re.sub(r"<[^>]+>", "", _visible(page)).split("truncated:")[0]
+    assert abs(len(shown) - len(kept)) <= 0.2 * len(kept) + 5  # the estimate lands within a few words
