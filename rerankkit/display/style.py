@@ -43,13 +43,13 @@ ROLE_BACKGROUNDS = {"relevant": "#e8f5e9", "partial": "#fff8e1", "distractor": "
 _BANNER_STYLE = "background:#fff3cd;border:1px solid #e0c36a;color:#5c4500;padding:6px 10px;border-radius:6px;margin:6px 0"
 
 STYLESHEET = f"""<style>
-.rk-ranking,.rk-explain,.rk-truncation{{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:100%;overflow-wrap:anywhere}}
+.rk-ranking,.rk-explain,.rk-truncation{{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:100%;overflow-wrap:break-word}}
 .rk-head{{margin:4px 0 8px 0;color:#333}}
 .rk-banner{{{_BANNER_STYLE}}}
 .rk-card{{display:flex;gap:12px;align-items:flex-start;border:1px solid #ddd;border-left-width:6px;
  border-radius:6px;padding:8px 10px;margin:6px 0;background:#fff}}
 .rk-rank{{font-weight:700;font-size:1.1em;min-width:2.2em;color:#333}}
-.rk-body{{flex:1}}
+.rk-body{{flex:1;min-width:0}}
 .rk-score{{font-weight:600}}
 .rk-logit{{color:{MUTED_COLOUR};font-size:.85em;margin-left:8px}}
 .rk-bar{{height:8px;background:#eee;border-radius:4px;margin:4px 0 6px 0}}
@@ -67,7 +67,7 @@ STYLESHEET = f"""<style>
 .rk-status{{color:#555;font-size:.9em}}
 .rk-notice{{background:#fff8e1;border:1px solid #e0c36a;color:#5c4500;padding:4px 10px;border-radius:6px;margin:4px 0}}
 .rk-table{{border-collapse:collapse;table-layout:auto;width:100%}}
-.rk-table td,.rk-table th{{white-space:normal;overflow-wrap:anywhere;vertical-align:top;padding:2px 8px;text-align:left}}
+.rk-table td,.rk-table th{{white-space:normal;overflow-wrap:break-word;vertical-align:top;padding:2px 8px;text-align:left}}
 .rk-fold summary{{cursor:pointer;color:{WARN_COLOUR};font-size:.85em}}
 .rk-error{{background:#fdecea;border:1px solid #f5c2c0;color:#611a15;padding:6px 10px;border-radius:6px}}
 </style>

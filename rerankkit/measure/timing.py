@@ -112,7 +112,10 @@ def summary(table: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFra
         ...     "latency_p50_ms": [5.0, None, None], "peak_memory_mb": [100.0, None, None],
         ...     "status": ["ok", "unavailable", "unavailable"], "note": ["", "no CUDA", "no CUDA"]})
         >>> summary(t)[["device", "batch_size", "status", "note"]].values.tolist()
-        [['cpu', 4, 'ok', ''], ['cuda', '4, 16', 'unavailable', 'no CUDA']]
+        [['cpu', '4', 'ok', ''], ['cuda', '4, 16', 'unavailable', 'no CUDA']]
+        >>> summary(t)["pairs_per_s"].dtype.kind
+        'f'
+
     """
     import pandas as pd
 
@@ -122,14 +125,18 @@ def summary(table: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFra
     collapsed = []
     for (device, dtype, status, note), group in rest.groupby(["device", "dtype", "status", "note"], sort=False,
                                                              dropna=False):
-        row: dict = {c: None for c in columns}
+        row: dict = {c: np.nan for c in columns}  # NaN keeps the measured columns numeric
         row.update(device=device, dtype=dtype, status=status, note=note)
         for key in ("batch_size", "length"):
             if key in columns:
                 row[key] = ", ".join(dict.fromkeys(str(v) for v in group[key]))
         collapsed.append(row)
-    frame = pd.concat([ok.astype(object), pd.DataFrame(collapsed, columns=columns)], ignore_index=True)
-    return frame[columns]
+    frame = pd.concat([ok, pd.DataFrame(collapsed, columns=columns)], ignore_index=True) if collapsed else ok
+    if collapsed:  # batch sizes and lengths of collapsed rows are lists in text
+        for key in ("batch_size", "length"):
+            if key in columns:
+                frame[key] = frame[key].astype(str)
+    return frame[columns].reset_index(drop=True)
 
 
 @dataclass(frozen=True)

@@ -249,7 +249,7 @@ _STATE_JS = """() => {
   if (!panel) return null;
   const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].map(e => e.textContent.trim());
   const outputs = [...panel.querySelectorAll('.jp-OutputArea-output')];
-  const tracebacks = outputs.filter(o => /Traceback \\(most recent call last\\)|^\\w+Error: /m.test(o.innerText))
+  const tracebacks = outputs.filter(o => /Traceback \\(most recent call last\\)/.test(o.innerText))
                             .map(o => o.innerText.slice(-1500));
   const stderr = [...panel.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
                    .map(o => o.innerText.slice(0, 300));
@@ -257,7 +257,9 @@ _STATE_JS = """() => {
       background: getComputedStyle(b).backgroundColor,
       inWidget: b.closest('.jupyter-widgets, .widget-box, .lm-Widget.jupyter-widget-HTML') !== null,
       text: b.innerText.slice(0, 80)}));
-  return {prompts, tracebacks, stderr, banners, widgetErrors: (panel.innerText.match(/Error displaying widget[^\\n]*/g) || [])};
+  const widgetErrors = outputs.map(o => o.innerText).filter(t => t.includes('Error displaying widget'))
+                              .map(t => t.slice(0, 200));
+  return {prompts, tracebacks, stderr, banners, widgetErrors};
 }"""
 
 
@@ -376,8 +378,10 @@ def test_every_notebook_in_jupyterlab(lab):
                 page = browser.new_page(viewport={"width": 1300, "height": 1400})
                 page.set_default_timeout(60_000)
                 try:
-                    page.goto(f"{base}/lab/tree/{name}?token={token}")
-                    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+                    # A workspace of its own, reset: only this notebook is open (no tabs restored from before).
+                    page.goto(f"{base}/lab/workspaces/nb{name[:2]}/tree/{name}?reset&token={token}")
+                    page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell",
+                                           timeout=120_000)
                     page.locator(".jp-StatusBar-Widget", has_text="| Idle").first.wait_for(timeout=120_000)
                     page.get_by_role("menuitem", name="Run", exact=True).click()
                     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
