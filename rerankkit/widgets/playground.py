@@ -213,10 +213,12 @@ class ScoringPlayground(widgets.VBox):
         self.notice_text = text
         self.notice.value = notice_html(text) if text else ""
 
-    def _read_max_length(self) -> int:
-        """The max_length box as a number within [16, the model's limit]; a change is said in the widget."""
+    def _read_max_length(self, *, keep_note: bool = False) -> int:
+        """The max_length box as a number within [16, the model's limit]; a change is said in the widget
+        (``keep_note`` leaves an earlier note up when nothing changes now)."""
         value, note = read_int(self.max_length.value, "max_length", 16, self.max_length_limit)
-        self._say(note)
+        if note or not keep_note:
+            self._say(note)
         self._set_quietly(self.max_length, str(value))
         self._render_badge()
         return value
@@ -279,7 +281,7 @@ class ScoringPlayground(widgets.VBox):
                 query, texts = self.query.value, _passage_lines(self.passages.value)
                 validate_pairs(query, texts)  # bad input is reported before any model is loaded
                 reranker = self._ensure_reranker()
-                key = (query, tuple(texts), self._read_max_length())
+                key = (query, tuple(texts), self._read_max_length(keep_note=True))
                 started = time.perf_counter()
                 ranking = self._cache.get(key)
                 from_cache = ranking is not None

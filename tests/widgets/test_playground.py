@@ -216,6 +216,7 @@ def test_max_length_changes_are_said_in_the_widget(tiny, calls, typed, used, sai
         assert "rk-notice" in app.notice.value
     app.button.click()
     assert app.ranking is not None and app.last_error is None
+    assert said in app.notice_text  # the note stays up after Rerank
     assert f"max_length</b> {app.max_length.value}" in app.badge.value  # the header shows the value in use
 
 
