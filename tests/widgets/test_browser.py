@@ -337,6 +337,11 @@ def _drive_dashboard(page):
 
 
 def _drive_explain(page):
+    # The attention view above (bertviz) draws offline from the JavaScript shipped with rerankkit.
+    attention = page.locator(".jp-OutputArea-output", has_text="A look inside").first
+    if attention.count():
+        page.wait_for_function("e => e.querySelectorAll('svg *').length > 0", arg=attention.element_handle(),
+                               timeout=30_000)
     area, button = _widget(page, "Explain")
     area.locator(".widget-toggle-buttons button", has_text="occlusion").click()
     button.click()
