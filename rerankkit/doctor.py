@@ -1,13 +1,13 @@
 """``rerankkit doctor``: the check an instructor runs on every laptop before a workshop.
 
 One line per component (Python, torch and its GPU view, transformers, FlagEmbedding, the optional backends, the
-test browser, the caches and free disk, the default model's weights), and for every problem the command that fixes
+test browser, fonts for the notebooks' ten languages, the caches and free disk, the default model's weights), and for every problem the command that fixes
 it. Nothing is downloaded; FlagEmbedding is imported for real, since importing is what breaks.
 
 Example:
     >>> from rerankkit.doctor import run_checks
     >>> findings = run_checks(model="tiny-random")
-    >>> {f.name for f in findings} >= {"python", "torch", "flagembedding", "model"}
+    >>> {f.name for f in findings} >= {"python", "torch", "flagembedding", "fonts", "model"}
     True
 """
 
@@ -146,6 +146,31 @@ def _optional() -> list[Finding]:
     return found
 
 
+# Scripts of the cross-lingual set that a default desktop may lack fonts for, and a font family that covers each.
+FONT_SCRIPTS = {"Chinese, Japanese, Korean": "Noto Sans CJK", "Hindi (Devanagari)": "Noto Sans Devanagari",
+                "Arabic": "Noto Sans Arabic"}
+FONT_FIX = "apt-get install fonts-noto-cjk fonts-noto-core (Debian/Ubuntu), or scripts/ensure-chromium"
+
+
+def _fonts() -> Finding:
+    """Fonts for the ten languages of the notebooks (else their text shows as boxes in the browser and screenshots)."""
+    import subprocess
+
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return Finding("fonts", "warn", "fc-list (fontconfig) not found: cannot check fonts for the CJK, Devanagari "
+                       "and Arabic text of the notebooks", FONT_FIX)
+    try:
+        families = subprocess.run([fc_list, ":", "family"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return Finding("fonts", "warn", f"fc-list failed ({exc})", FONT_FIX)
+    missing = [script for script, family in FONT_SCRIPTS.items() if family.lower() not in families.lower()]
+    if missing:
+        return Finding("fonts", "warn", f"no font for {', '.join(missing)}: that text shows as boxes in the browser "
+                       "and in the browser-test screenshots", FONT_FIX)
+    return Finding("fonts", "ok", "fonts for Chinese, Japanese, Korean, Hindi and Arabic text are installed")
+
+
 def _disk(name: str, folder: Path) -> Finding:
     probe = folder
     while not probe.exists() and probe != probe.parent:
@@ -192,6 +217,7 @@ def run_checks(model: str | None = None) -> list[Finding]:
     if drift is not None:
         findings.append(drift)
     findings += _optional()
+    findings.append(_fonts())
     findings += _caches()
     try:
         findings.append(_model(model))

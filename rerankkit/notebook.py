@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from rerankkit.display.style import random_weights_banner
+from rerankkit.display.style import random_weights_banner, timing_banner
 from rerankkit.errors import ModelUnavailableError
 from rerankkit.models.hub import resolve_model_id
 from rerankkit.scoring.loading import load
@@ -30,20 +30,26 @@ def load_or_tiny_random(model: str | os.PathLike | None = None, **options: Any) 
         rr = load(spec, **options)
     except ModelUnavailableError as exc:
         print(f"Could not load {spec}.\n{exc}\n")
-        print("Continuing on tiny-random: the real architecture with random weights. Its scores mean NOTHING;")
-        print("they only show what the code does.\n")
+        print("Continuing on tiny-random: the real architecture with random weights (see the notice below).\n")
         rr = load("tiny-random", **options)
     return rr
 
 
-def caution(*models: Any) -> None:
-    """Show the random-weights banner above a result when any of ``models`` (rerankers or encoders) has random weights.
+def caution(*models: Any, timing: bool = False) -> None:
+    """The notebook's one notice: a banner, shown once after loading, when any of ``models`` (rerankers or
+    encoders) has random weights; it says that every score from them in the notebook means nothing.
+    ``timing=True`` words it for a notebook about speed: what the times are worth.
 
     Each argument needs an ``info`` with ``random_weights`` (and optionally ``timing_only``) and ``model_id``.
     """
     from IPython.display import HTML, display
 
     shown = [m.info for m in models if m.info.random_weights]
-    if shown:
-        timing_only = all(getattr(info, "timing_only", False) for info in shown)
-        display(HTML(random_weights_banner(" / ".join(info.model_id for info in shown), timing_only=timing_only)))
+    if not shown:
+        return
+    label = " / ".join(info.model_id for info in shown)
+    timing_only = all(getattr(info, "timing_only", False) for info in shown)
+    if timing:
+        display(HTML(timing_banner(label, same_shape=timing_only)))
+    else:
+        display(HTML(random_weights_banner(label, timing_only=timing_only, scope="notebook")))

@@ -29,7 +29,11 @@ def sigmoid(logits: np.ndarray | float) -> np.ndarray | float:
 
 @dataclass(frozen=True)
 class ThresholdPreset:
-    """A named cut-off on the normalized (sigmoid) score, with why you would pick it."""
+    """A named cut-off on the sigmoid score, with why you would pick it.
+
+    A sigmoid score is the sigmoid of a reranker's raw logit: it orders passages, but it is not a calibrated
+    probability of relevance, so a preset is a starting point to check on labelled pairs, never a guarantee.
+    """
 
     name: str
     value: float
@@ -41,11 +45,13 @@ THRESHOLD_PRESETS: dict[str, ThresholdPreset] = {
     for p in (
         ThresholdPreset(
             "strict", 0.8,
-            "Answer bots and RAG: pass only passages the model is confident about; a wrong answer costs more than none.",
+            "Answer bots and RAG: pass only passages with high scores (logit above +1.39); a wrong answer costs more "
+            "than none.",
         ),
         ThresholdPreset(
             "balanced", 0.5,
-            "The model's own decision boundary (logit 0); a neutral start before you calibrate on labelled data.",
+            "Logit 0, the middle of the sigmoid; not a calibrated 50 % chance, only a neutral start before you set "
+            "the threshold on labelled data.",
         ),
         ThresholdPreset(
             "permissive", 0.1,

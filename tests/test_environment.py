@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -115,3 +116,27 @@ def test_doctor_names_a_missing_model_and_the_download_command(tmp_path, monkeyp
     monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path))
     model = next(f for f in run_checks(model="BAAI/bge-reranker-v2-m3") if f.name == "model")
     assert model.status == "warn" and model.fix == "rerankkit download --model BAAI/bge-reranker-v2-m3"
+
+
+def test_doctor_warns_when_fonts_for_the_notebook_languages_are_missing(monkeypatch, tmp_path):
+    from rerankkit import doctor
+
+    fake = tmp_path / "fc-list"
+    fake.write_text("#!/bin/sh\necho 'DejaVu Sans'\necho 'Noto Sans Arabic'\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    finding = doctor._fonts()
+    assert finding.status == "warn" and "Chinese, Japanese, Korean" in finding.detail and "Devanagari" in finding.detail
+    assert "fonts-noto-cjk fonts-noto-core" in finding.fix
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert doctor._fonts().status == "warn"
+
+
+def test_doctor_finds_the_fonts_installed_here():
+    from rerankkit import doctor
+
+    if shutil.which("fc-list") is None:
+        pytest.skip("no fontconfig on this machine")
+    finding = doctor._fonts()
+    assert finding.name == "fonts" and finding.status in {"ok", "warn"}
+    assert (finding.status == "ok") == (finding.fix == "")

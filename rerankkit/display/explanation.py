@@ -45,8 +45,12 @@ def highlight_html(text: str, spans: list[tuple[int, int, float, str]], scale: f
     return "".join(parts)
 
 
-def explanation_html(explanation: Explanation) -> str:
-    """The query and passage with each word shaded by its attribution, a legend in logit units, a header."""
+def explanation_html(explanation: Explanation, *, banner: bool = False) -> str:
+    """The query and passage with each word shaded by its attribution, a legend in logit units, a header.
+
+    The header names the model with its label (which says "random weights" when it applies); ``banner=True`` adds
+    the yellow random-weights banner.
+    """
     ex = explanation
     scale = max((abs(w.attribution) for w in ex.words), default=0.0)
 
@@ -60,7 +64,7 @@ def explanation_html(explanation: Explanation) -> str:
         return f'<div class="rk-side" data-side="{name}"><b>{name.capitalize()}:</b> ' \
                f"{highlight_html(text, spans, scale, cut_at)}</div>"
 
-    banner = random_weights_banner(ex.model_label) if ex.random_weights else ""
+    warning = random_weights_banner(ex.model_label) if banner and ex.random_weights else ""
     if ex.method == "occlusion":
         what = (
             f"<b>Occlusion</b>: each word deleted in turn and the pair re-scored. Raw logit {ex.score:+.4f}; "
@@ -84,7 +88,7 @@ def explanation_html(explanation: Explanation) -> str:
         + "</div>"
     )
     return styled(
-        f'<div class="rk-explain" data-method="{ex.method}">{banner}'
+        f'<div class="rk-explain" data-method="{ex.method}">{warning}'
         f'<div class="rk-head">{what}<br><small>model {html.escape(ex.model_label)}</small></div>'
         f'{side("query", ex.query, None)}{side("passage", ex.passage, ex.passage_cut_at)}{legend}</div>'
     )

@@ -148,7 +148,7 @@ def score_distributions(frame: pd.DataFrame, *, pairs: list[tuple[str, str]] | N
         ax.annotate(f"threshold {threshold:.2f}", (len(order) - 0.5, threshold), xytext=(0, 4),
                     textcoords="offset points", ha="right", color=FAIL_COLOUR, fontsize=8)
     ax.set_xlabel("query language → passage language")
-    ax.set_ylabel("normalized score (sigmoid)" if value == "score" else "raw logit")
+    ax.set_ylabel("sigmoid score" if value == "score" else "raw logit")
     ax.set_title(title)
     ax.legend(title="")
     fig.tight_layout()
@@ -172,19 +172,23 @@ def _figure(width: float = 7, height: float = 4) -> tuple[Figure, Axes]:
     return fig, ax
 
 
-def plot_score_scale(logits: Sequence[float] | np.ndarray | None = None, *, threshold: float | None = 0.5,
+def plot_score_scale(logits: Sequence[float] | np.ndarray | None = None, *,
+                     labels: Sequence[int] | np.ndarray | None = None, threshold: float | None = 0.5,
                      title: str | None = None) -> Figure:
-    """The sigmoid curve from raw logit to normalized score, with scored pairs marked on it.
+    """The sigmoid curve from raw logit to sigmoid score, with scored pairs marked on it.
 
     Args:
         logits: Raw logits to mark on the curve (optional).
+        labels: One 0/1 label per logit (optional): relevant pairs are drawn green, irrelevant red.
         threshold: A normalized-score cut-off to draw, with the logit it corresponds to.
         title: Figure title.
 
     Example:
-        >>> fig = plot_score_scale([-3.0, 0.5, 4.0])
+        >>> fig = plot_score_scale([-3.0, 0.5, 4.0], labels=[0, 0, 1])
         >>> [ax.get_xlabel() for ax in fig.axes]
         ['raw logit (model output)']
+        >>> sorted(t.get_text() for t in fig.axes[0].get_legend().get_texts())
+        ['irrelevant pairs', 'relevant pairs', 'sigmoid(logit)']
     """
     import numpy as np
     import pandas as pd
@@ -197,7 +201,17 @@ def plot_score_scale(logits: Sequence[float] | np.ndarray | None = None, *, thre
     grid = np.linspace(-reach, reach, 401)
     fig, ax = _figure()
     sns.lineplot(x=grid, y=sigmoid(grid), ax=ax, color="#555", label="sigmoid(logit)")
-    if marked.size:
+    if marked.size and labels is not None:
+        flags = np.asarray(labels).reshape(-1)
+        if flags.shape != marked.shape:
+            raise ValueError(f"labels has {flags.size} values for {marked.size} logits: give one label per logit")
+        for value, name, colour, shape in ((1, "relevant pairs", PASS_COLOUR, "o"),
+                                           (0, "irrelevant pairs", FAIL_COLOUR, "X")):
+            chosen = marked[flags == value]
+            if chosen.size:
+                ax.scatter(chosen, sigmoid(chosen), s=60, color=colour, marker=shape, zorder=3, label=name)
+        ax.legend(loc="upper left")
+    elif marked.size:
         points = pd.DataFrame({"logit": marked, "score": sigmoid(marked)})
         sns.scatterplot(data=points, x="logit", y="score", ax=ax, s=60, color="#1f77b4", zorder=3,
                         label="scored pairs")
@@ -208,8 +222,8 @@ def plot_score_scale(logits: Sequence[float] | np.ndarray | None = None, *, thre
             ax.axvline(cut, color=FAIL_COLOUR, ls=":", lw=1)
             ax.annotate(f"threshold {threshold:.2f} = logit {cut:+.2f}", (cut, threshold),
                         xytext=(8, -14), textcoords="offset points", color=FAIL_COLOUR)
-    ax.set(xlabel="raw logit (model output)", ylabel="normalized score in [0, 1]", title=title or
-           "Raw logit against normalized score")
+    ax.set(xlabel="raw logit (model output)", ylabel="sigmoid score in [0, 1]", title=title or
+           "Raw logit against sigmoid score")
     ax.set_ylim(-0.03, 1.03)
     fig.tight_layout()
     return fig
@@ -339,14 +353,14 @@ def latency_plot(table: pd.DataFrame) -> Figure:
     import seaborn as sns
 
     ok = _timed(table)
-    fig, ax = plt.subplots(figsize=(7, 3.8))
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
     sns.lineplot(data=ok, x="batch_size", y="latency_p50_ms", hue="setting", style="length", markers=True, ax=ax)
     for _, group in ok.groupby(["setting", "length"]):
         group = group.sort_values("batch_size")
         ax.plot(group["batch_size"], group["latency_p95_ms"], linestyle=":", color="grey", linewidth=1)
     ax.set_xlabel("batch size (pairs)")
-    ax.set_ylabel("batch latency, ms (p50; dotted: p95)")
-    _timing_title(ax, ok, "Latency per batch against batch size")
+    ax.set_ylabel("batch latency, ms")
+    _timing_title(ax, ok, "Latency per batch (p50 solid, p95 dotted)")
     fig.tight_layout()
     plt.close(fig)
     return fig

@@ -27,6 +27,8 @@ __all__ = [
     "styled",
     "random_weights_note",
     "random_weights_banner",
+    "timing_note",
+    "timing_banner",
 ]
 
 PASS_COLOUR = "#2e7d32"  # green: normalized score at or above the threshold; raises the score
@@ -41,13 +43,13 @@ ROLE_BACKGROUNDS = {"relevant": "#e8f5e9", "partial": "#fff8e1", "distractor": "
 _BANNER_STYLE = "background:#fff3cd;border:1px solid #e0c36a;color:#5c4500;padding:6px 10px;border-radius:6px;margin:6px 0"
 
 STYLESHEET = f"""<style>
-.rk-ranking,.rk-explain,.rk-truncation{{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:880px}}
+.rk-ranking,.rk-explain,.rk-truncation{{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:100%;overflow-wrap:break-word}}
 .rk-head{{margin:4px 0 8px 0;color:#333}}
 .rk-banner{{{_BANNER_STYLE}}}
 .rk-card{{display:flex;gap:12px;align-items:flex-start;border:1px solid #ddd;border-left-width:6px;
  border-radius:6px;padding:8px 10px;margin:6px 0;background:#fff}}
 .rk-rank{{font-weight:700;font-size:1.1em;min-width:2.2em;color:#333}}
-.rk-body{{flex:1}}
+.rk-body{{flex:1;min-width:0}}
 .rk-score{{font-weight:600}}
 .rk-logit{{color:{MUTED_COLOUR};font-size:.85em;margin-left:8px}}
 .rk-bar{{height:8px;background:#eee;border-radius:4px;margin:4px 0 6px 0}}
@@ -63,6 +65,10 @@ STYLESHEET = f"""<style>
 .rk-truncation .rk-passage{{white-space:pre-wrap}}
 .rk-truncation .rk-lost{{color:{FAIL_COLOUR}}}
 .rk-status{{color:#555;font-size:.9em}}
+.rk-notice{{background:#fff8e1;border:1px solid #e0c36a;color:#5c4500;padding:4px 10px;border-radius:6px;margin:4px 0}}
+.rk-table{{border-collapse:collapse;table-layout:auto;width:100%}}
+.rk-table td,.rk-table th{{white-space:normal;overflow-wrap:break-word;vertical-align:top;padding:2px 8px;text-align:left}}
+.rk-fold summary{{cursor:pointer;color:{WARN_COLOUR};font-size:.85em}}
 .rk-error{{background:#fdecea;border:1px solid #f5c2c0;color:#611a15;padding:6px 10px;border-radius:6px}}
 </style>
 """
@@ -85,12 +91,43 @@ def random_weights_note(*, timing_only: bool = False) -> str:
     return "random weights: scores mean nothing"
 
 
-def random_weights_banner(label: str, *, timing_only: bool = False) -> str:
-    """A yellow banner (styled inline) saying the results come from random weights."""
+def random_weights_banner(label: str, *, timing_only: bool = False, scope: str | None = None) -> str:
+    """A yellow banner (styled inline) saying the results come from random weights; ``scope="notebook"`` says it
+    once for every score, ranking and metric in a notebook that comes from the model."""
     name = label.split(" (random weights")[0]  # a ModelInfo.label already carries the warning
     what = (
         "its speed and memory are honest for this architecture; its scores mean nothing." if timing_only
         else "a test model with the real architecture; its scores exercise the code and mean nothing. "
         "Load BAAI/bge-reranker-v2-m3 for real scores."
     )
+    if scope == "notebook":
+        what += (" This holds for every score, ranking and metric from it in this notebook; results that need no"
+                 " model weights (BM25, token counts) are real and say so.")
     return f'<div class="rk-banner" style="{_BANNER_STYLE}"><b>Random weights.</b> {html.escape(name)} is {what}</div>'
+
+
+def timing_note(*, random_weights: bool, timing_only: bool) -> str:
+    """The caveat a timing row carries: about the timing, not about scores.
+
+    Example:
+        >>> timing_note(random_weights=True, timing_only=False)
+        "tiny test model: these times are not the real model's"
+        >>> timing_note(random_weights=True, timing_only=True)
+        'random weights, real shape: the timing is honest'
+    """
+    if timing_only:
+        return "random weights, real shape: the timing is honest"
+    if random_weights:
+        return "tiny test model: these times are not the real model's"
+    return ""
+
+
+def timing_banner(label: str, *, same_shape: bool) -> str:
+    """A yellow banner (styled inline) above a timing result from random weights, saying what the times are worth."""
+    what = (
+        "has the real model's shape with random weights: its speed and memory are honest for this architecture."
+        if same_shape else
+        "is a tiny test model with random weights: these times show how the benchmark works, not how fast the "
+        "real model is. Use random:BAAI/bge-reranker-v2-m3 (same shape) or the real weights for real figures."
+    )
+    return f'<div class="rk-banner" style="{_BANNER_STYLE}"><b>Timing caveat.</b> {html.escape(label)} {what}</div>'

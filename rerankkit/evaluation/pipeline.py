@@ -182,6 +182,8 @@ def compare_stages(
         frame.loc[row.index, "rerank_rank"] = row.rank
         frame.loc[row.index, "rerank_logit"] = row.logit
         frame.loc[row.index, "rerank_score"] = row.score
+        frame.loc[row.index, "rerank_cut"] = row.n_cut if row.truncated else 0  # passage tokens max_length cut
+    frame["rerank_cut"] = frame["rerank_cut"].astype(int)
     for name in ("bm25", "dense", "rerank"):
         frame[f"{name}_rank"] = frame[f"{name}_rank"].astype(int)
     return frame

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
     from rerankkit.scoring.reranker import Reranker
 
-__all__ = ["AttentionWeights", "attention_weights", "attention_view", "LOOK_INSIDE_NOTE"]
+__all__ = ["AttentionWeights", "attention_weights", "attention_view", "offline_html", "LOOK_INSIDE_NOTE",
+           "OFFLINE_NOTE"]
 
 # The eager-attention copy of each reranker's model, kept while the reranker lives.
 _EAGER: weakref.WeakKeyDictionary[Reranker, Any] = weakref.WeakKeyDictionary()
@@ -30,6 +31,37 @@ LOOK_INSIDE_NOTE = (
     "A look inside, not an explanation: attention weights show where heads read from, not why the score "
     "is what it is (Jain & Wallace 2019, 'Attention is not Explanation'). For word attributions use rerankkit.explain."
 )
+
+# bertviz's view loads require.js, d3 and jQuery from public CDNs; the copies in vendor/ are inlined instead.
+OFFLINE_NOTE = "The view's JavaScript (require.js, d3, jQuery) ships with rerankkit, so it works offline."
+_CDN_REQUIRE = '<script src="https://cdnjs.cloudflare.com/ajax/libs/require.js/2.3.6/require.min.js"></script>'
+_CDN_MODULES = {"https://cdnjs.cloudflare.com/ajax/libs/d3/5.7.0/d3.min": "d3.min.js",
+                "https://cdnjs.cloudflare.com/ajax/libs/jquery/2.0.0/jquery.min": "jquery.min.js"}
+
+
+def offline_html(page: str) -> str:
+    """bertviz's HTML with its CDN scripts replaced by the copies shipped in ``rerankkit/explain/vendor``.
+
+    require.js is inlined; d3 and jQuery become ``data:`` URLs in require's paths (require.js loads a ``data:``
+    path as it is). A page whose CDN links are not the expected ones is left unchanged.
+
+    Example:
+        >>> page = offline_html(_CDN_REQUIRE + "paths: {d3: 'https://cdnjs.cloudflare.com/ajax/libs/d3/5.7.0/d3.min'}")
+        >>> "cdnjs" in page, "data:application/javascript;base64," in page
+        (False, True)
+    """
+    import base64
+    from importlib.resources import files
+
+    vendor = files("rerankkit.explain").joinpath("vendor")
+    if _CDN_REQUIRE in page:
+        script = vendor.joinpath("require.js").read_text(encoding="utf-8").replace("</script", "<\\/script")
+        page = page.replace(_CDN_REQUIRE, f"<script>{script}</script>")
+    for url, name in _CDN_MODULES.items():
+        if url in page:
+            data = base64.b64encode(vendor.joinpath(name).read_bytes()).decode("ascii")
+            page = page.replace(url, f"data:application/javascript;base64,{data}")
+    return page
 
 
 @dataclass(frozen=True)
@@ -115,5 +147,5 @@ def attention_view(reranker: Reranker, query: str, passage: str, *, view: str = 
     att = attention_weights(reranker, query, passage)
     draw = bertviz.head_view if view == "head" else bertviz.model_view
     drawn = draw(list(att.attentions), att.tokens, sentence_b_start=att.query_end + 2, html_action="return")
-    note = f"<p style='color:#5c4500'><b>{LOOK_INSIDE_NOTE}</b></p>"
-    return HTML(note + drawn.data)
+    note = f"<p style='color:#5c4500'><b>{LOOK_INSIDE_NOTE}</b> {OFFLINE_NOTE}</p>"
+    return HTML(note + offline_html(drawn.data))

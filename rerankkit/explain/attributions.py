@@ -20,7 +20,7 @@ import inspect
 import math
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, cast, get_args
 
@@ -337,6 +337,7 @@ def explain(
     baseline_token: str | None = None,
     max_length: int | None = None,
     show_progress: bool | None = None,
+    on_progress: Callable[[int, int, float], None] | None = None,
 ) -> Explanation:
     """Explain the raw logit of one (query, passage) pair word by word.
 
@@ -352,6 +353,9 @@ def explain(
         baseline_token: Token that fills the baseline (default: the tokenizer's ``<unk>``).
         max_length: Tokens per pair (default: the reranker's); the passage is cut as in scoring.
         show_progress: Progress bar on or off (default: on for runs estimated over 2 seconds).
+        on_progress: Called as ``on_progress(done, total, estimated_seconds)``: once with ``done=0`` before the
+            run (after any :class:`SlowExplanationWarning`), then after each forward pass, so a front end can show
+            the estimate first and then move its own progress bar.
 
     Returns:
         An :class:`Explanation`: words with attributions in logit units, the score, the
@@ -418,15 +422,19 @@ def explain(
                                         n_words=len(pair.spans))
             _announce(method, estimate, per_forward, n_steps, len(pair.spans), len(pair.ids), str(device))
             progress = estimate > 2.0 if show_progress is None else bool(show_progress)
+            report: Callable[[int, int], None] | None = None
+            if on_progress is not None:
+                callback = on_progress
+                report = lambda done, total: callback(done, total, estimate)  # noqa: E731
             started = time.perf_counter()
             if method == "integrated_gradients":
                 values, token_values, delta = _integrated_gradients(
                     model, ids, baseline, mask, positions, pair, n_steps=n_steps,
-                    internal_batch_size=internal_batch_size, progress=progress,
+                    internal_batch_size=internal_batch_size, progress=progress, report=report,
                 )
                 without = None
             else:
-                values, token_values, without = _occlusion(reranker, pair, f_x, progress=progress)
+                values, token_values, without = _occlusion(reranker, pair, f_x, progress=progress, report=report)
                 delta = None
             seconds = time.perf_counter() - started
     finally:
@@ -489,22 +497,31 @@ def _announce(method: str, estimate: float, per_forward: float, n_steps: int, n_
 
 
 def _integrated_gradients(model, ids, baseline, mask, positions, pair: _Pair, *, n_steps: int,
-                          internal_batch_size: int | None, progress: bool):
+                          internal_batch_size: int | None, progress: bool,
+                          report: Callable[[int, int], None] | None = None):
     from captum.attr import LayerIntegratedGradients
 
     if internal_batch_size is None:
         internal_batch_size = max(1, min(n_steps, 4096 // ids.shape[1]))
+    # Captum runs input and baseline, the step batches, then input and baseline again for the delta.
+    total = math.ceil(n_steps / internal_batch_size) + 4
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        # Captum runs input and baseline, the step batches, then input and baseline again for the delta.
-        bar = tqdm(total=math.ceil(n_steps / internal_batch_size) + 4, desc="Integrated gradients", unit="pass")
+        bar = tqdm(total=total, desc="Integrated gradients", unit="pass")
+    done = 0
+    if report is not None:
+        report(0, total)
 
     def forward(input_ids, attention_mask, position_ids):
+        nonlocal done
         logits = _logits(model, input_ids, attention_mask, position_ids)
+        done += 1
         if bar is not None:
             bar.update(1)
+        if report is not None:
+            report(min(done, total), total)
         return logits
 
     lig = LayerIntegratedGradients(forward, model.get_input_embeddings())
@@ -525,12 +542,22 @@ def _integrated_gradients(model, ids, baseline, mask, positions, pair: _Pair, *,
     return values, token_values, float(delta.detach().reshape(-1)[0])
 
 
-def _occlusion(reranker: Reranker, pair: _Pair, f_x: float, *, progress: bool):
+def _occlusion(reranker: Reranker, pair: _Pair, f_x: float, *, progress: bool,
+               report: Callable[[int, int], None] | None = None):
     variants = []
     for span in pair.spans:
         drop = set(span.tokens)
         variants.append([t for i, t in enumerate(pair.ids) if i not in drop])
-    scores = reranker.forward(variants, show_progress=progress)
+    if report is None:
+        scores = reranker.forward(variants, show_progress=progress)
+    else:  # in slices, so the caller's progress moves as the words are scored
+        step = max(1, math.ceil(len(variants) / 20))
+        report(0, len(variants))
+        parts = []
+        for start in range(0, len(variants), step):
+            parts.append(reranker.forward(variants[start:start + step], show_progress=False))
+            report(min(start + step, len(variants)), len(variants))
+        scores = np.concatenate(parts)
     values = f_x - scores
     token_values = np.zeros(len(pair.ids))
     for span, value in zip(pair.spans, values):

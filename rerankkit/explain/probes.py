@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rerankkit._utils.checks import check_positive_int, check_text
+from rerankkit.text.words import is_unspaced
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -64,18 +65,24 @@ def _words(text: str) -> list[str]:
 
 
 def key_term(query: str, passage: str) -> str | None:
-    """The longest query word found in the passage (case-insensitive), else the longest query word.
+    """The longest query word found in the passage (case-insensitive), else the longest query word; ``None`` when
+    there is none, or when the only candidate is a run of a script written without spaces (Chinese, Japanese):
+    that run is a whole phrase, not a word.
 
     Example:
         >>> key_term("What is the capital of France?", "Paris is the capital of France.")
         'capital'
+        >>> key_term("中国的首都是哪里?", "Beijing is the capital of China.") is None
+        True
     """
     words = [w for w in _words(query) if len(w) > 1] or _words(query)
     if not words:
         return None
     present = {w.lower() for w in _words(passage)}
     shared = [w for w in words if w.lower() in present]
-    return max(shared or words, key=len)
+    spaced = [w for w in words if not any(is_unspaced(c) for c in w)]
+    candidates = shared or spaced
+    return max(candidates, key=len) if candidates else None
 
 
 def key_sentence(query: str, passage: str) -> str:
@@ -156,11 +163,17 @@ class ProbeTable:
 
     def __repr__(self) -> str:
         lines = [f"Probes of {self.query!r} (raw logit {self.score:+.4f}, model {self.model_label})"]
-        lines += [f"  {r.edit:<28} {r.score:+8.3f}  ({r.change:+.3f})" for r in self.rows]
+        lines += [f"  {r.edit:<28} " + ("not run: " + r.note if np.isnan(r.score) else f"{r.score:+8.3f}  ({r.change:+.3f})")
+                  for r in self.rows]
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        from rerankkit.display.style import FAIL_COLOUR, PASS_COLOUR, random_weights_banner
+        return self.to_html()
+
+    def to_html(self, *, banner: bool = False) -> str:
+        """The table as HTML; the header names the model with its label (which says "random weights" when it
+        applies); ``banner=True`` adds the yellow random-weights banner."""
+        from rerankkit.display.style import FAIL_COLOUR, PASS_COLOUR, random_weights_banner, styled
 
         def cell(r: Probe) -> str:
             text = r.query if r.side == "query" else r.passage if r.side == "passage" else f"{r.query} ‖ {r.passage}"
@@ -168,16 +181,16 @@ class ProbeTable:
 
         body = "".join(
             f"<tr data-edit='{html.escape(r.edit)}'><td>{html.escape(r.edit)}</td><td>{r.side}</td>"
-            f"<td style='max-width:420px'>{cell(r)}</td><td>{r.score:+.3f}</td>"
+            f"<td>{cell(r)}</td><td>{'not run' if np.isnan(r.score) else f'{r.score:+.3f}'}</td>"
             f"<td style='color:{PASS_COLOUR if r.change > 0 else FAIL_COLOUR};font-weight:600'>"
             f"{'' if np.isnan(r.change) else f'{r.change:+.3f}'}</td>"
             f"<td style='color:#666'>{html.escape(r.note)}</td></tr>"
             for r in self.rows
         )
-        banner = random_weights_banner(self.model_label) if self.random_weights else ""
-        return (
-            f"<div class='rk-probes'>{banner}<div>What-if probes · original raw logit <b>{self.score:+.4f}</b> · "
-            f"model {html.escape(self.model_label)}</div><table><thead><tr><th>edit</th><th>side</th>"
+        warning = random_weights_banner(self.model_label) if banner and self.random_weights else ""
+        return styled(
+            f"<div class='rk-probes'>{warning}<div>What-if probes · original raw logit <b>{self.score:+.4f}</b> · "
+            f"model {html.escape(self.model_label)}</div><table class='rk-table'><thead><tr><th>edit</th><th>side</th>"
             f"<th>edited text</th><th>raw logit</th><th>change</th><th>note</th></tr></thead>"
             f"<tbody>{body}</tbody></table></div>"
         )
@@ -218,7 +231,8 @@ def probes(reranker: Reranker, query: str, passage: str, *, off_topic: str = OFF
 
     edits: list[tuple[str, str, str, str, str]] = [  # edit, side, query, passage, note
         ("repeat a query term", "passage", query, f"{passage} {' '.join([term] * repeats)}" if term else passage,
-         f"appended {term!r} x{repeats}" if term else "the query has no words"),
+         f"appended {term!r} x{repeats}" if term else "no query word to repeat: the query has no space-separated "
+         "word (Chinese and Japanese are written without spaces)"),
         ("append off-topic text", "passage", query, f"{passage} {off_topic}", ""),
         ("drop a query term", "passage", query, _drop(term or "", passage) if in_passage else passage,
          f"removed every {term!r}" if in_passage else "no query word occurs in the passage"),

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rerankkit.display.style import random_weights_note
+from rerankkit.display.style import timing_note
 from rerankkit.models.devices import availability
 
 if TYPE_CHECKING:
@@ -58,6 +58,8 @@ __all__ = [
     "cold_start",
     "environment",
     "COLUMNS",
+    "SUMMARY_COLUMNS",
+    "summary",
 ]
 
 DEVICES = ("cpu", "cuda")
@@ -92,6 +94,49 @@ COLUMNS: dict[str, str] = {
     "status": "ok or unavailable",
     "note": "why a row is unavailable, or a caveat",
 }
+
+
+# The columns a reader needs first; the full table keeps every column of COLUMNS.
+SUMMARY_COLUMNS = ["device", "dtype", "batch_size", "length", "pairs_per_s", "latency_p50_ms", "peak_memory_mb",
+                   "status", "note"]
+
+
+def summary(table: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """A short view of a :func:`benchmark` table: the measured rows with :data:`SUMMARY_COLUMNS`, then one row
+    per unavailable device and dtype (its batch sizes and lengths listed together), its reason next to its status.
+
+    Example:
+        >>> import pandas as pd
+        >>> t = pd.DataFrame({"device": ["cpu", "cuda", "cuda"], "dtype": ["fp32", "fp16", "fp16"],
+        ...     "batch_size": [4, 4, 16], "length": [64, 64, 64], "pairs_per_s": [10.0, None, None],
+        ...     "latency_p50_ms": [5.0, None, None], "peak_memory_mb": [100.0, None, None],
+        ...     "status": ["ok", "unavailable", "unavailable"], "note": ["", "no CUDA", "no CUDA"]})
+        >>> summary(t)[["device", "batch_size", "status", "note"]].values.tolist()
+        [['cpu', '4', 'ok', ''], ['cuda', '4, 16', 'unavailable', 'no CUDA']]
+        >>> summary(t)["pairs_per_s"].dtype.kind
+        'f'
+
+    """
+    import pandas as pd
+
+    columns = [c for c in (columns or SUMMARY_COLUMNS) if c in table.columns]
+    ok = table[table["status"] == "ok"][columns]
+    rest = table[table["status"] != "ok"]
+    collapsed = []
+    for (device, dtype, status, note), group in rest.groupby(["device", "dtype", "status", "note"], sort=False,
+                                                             dropna=False):
+        row: dict = {c: np.nan for c in columns}  # NaN keeps the measured columns numeric
+        row.update(device=device, dtype=dtype, status=status, note=note)
+        for key in ("batch_size", "length"):
+            if key in columns:
+                row[key] = ", ".join(dict.fromkeys(str(v) for v in group[key]))
+        collapsed.append(row)
+    frame = pd.concat([ok, pd.DataFrame(collapsed, columns=columns)], ignore_index=True) if collapsed else ok
+    if collapsed:  # batch sizes and lengths of collapsed rows are lists in text
+        for key in ("batch_size", "length"):
+            if key in columns:
+                frame[key] = frame[key].astype(str)
+    return frame[columns].reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -504,8 +549,7 @@ def benchmark(
                         "load_s": load_s,
                         "first_response_s": first_response_s,
                         "status": "ok",
-                        "note": (random_weights_note(timing_only=rr.info.timing_only)
-                                 if rr.info.random_weights or rr.info.timing_only else ""),
+                        "note": timing_note(random_weights=rr.info.random_weights, timing_only=rr.info.timing_only),
                     })
             del rr
             gc.collect()

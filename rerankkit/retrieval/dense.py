@@ -66,10 +66,19 @@ class DenseEncoder:
         texts = check_corpus(texts)
 
         encode = self.flag.encode_queries if kind == "query" else self.flag.encode_corpus
+        # FlagEmbedding draws tqdm bars on stderr (a pink box in a notebook) whenever a call holds at least
+        # batch_size texts; slices one shorter than the batch keep it quiet and still run full batches.
+        size = _ENCODE_BATCH
+        parts = []
         with quiet_transformers():
-            out = encode(texts, max_length=self.info.max_length, return_dense=True, return_sparse=False,
-                         return_colbert_vecs=False)
-        return np.asarray(out["dense_vecs"], dtype=np.float32).reshape(len(texts), -1)
+            for start in range(0, len(texts), size - 1):
+                out = encode(texts[start:start + size - 1], batch_size=size, max_length=self.info.max_length,
+                             return_dense=True, return_sparse=False, return_colbert_vecs=False)
+                parts.append(np.asarray(out["dense_vecs"], dtype=np.float32).reshape(-1, self.info.dim))
+        return np.concatenate(parts).reshape(len(texts), -1)
+
+
+_ENCODE_BATCH = 64  # texts per forward pass of the dense encoder
 
 
 def _resolve_encoder_spec(model: str | os.PathLike | None) -> str:

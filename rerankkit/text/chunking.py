@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Literal, get_args
 import numpy as np
 
 from rerankkit._utils.checks import check_positive_int, check_text
-from rerankkit.display.style import random_weights_banner
 from rerankkit.errors import TruncationWarning
 from rerankkit.text.truncation import TruncationView, passage_offsets, truncation_view
 from rerankkit.text.words import is_unspaced
@@ -169,7 +168,6 @@ class ChunkedScore:
         )
 
     def _repr_html_(self) -> str:
-        banner = random_weights_banner(self.model_label) if self.random_weights else ""
         shown = set(self.deciding[:MAX_ROWS_SHOWN])
         shown |= set(range(len(self.chunks))[: max(0, MAX_ROWS_SHOWN - len(shown))])
         rows = "".join(
@@ -181,8 +179,9 @@ class ChunkedScore:
             rows += (f"<tr><td colspan='3' style='color:#666'>{len(self.chunks) - len(shown)} more chunks: "
                      "see .to_frame()</td></tr>")
         return (
-            f"<div class='rk-chunks'>{banner}<div>{len(self.chunks)} chunks · aggregate <b>{self.aggregate}</b> "
-            f"= <b>{self.score:+.4f}</b> raw logit · deciding chunk(s) highlighted: {list(self.deciding)}</div>"
+            f"<div class='rk-chunks'><div>{len(self.chunks)} chunks · aggregate <b>{self.aggregate}</b> "
+            f"= <b>{self.score:+.4f}</b> raw logit · deciding chunk(s) highlighted: {list(self.deciding)}"
+            + (f" · model {html.escape(self.model_label)}" if self.model_label else "") + "</div>"
             f"<table><thead><tr><th>chunk</th><th>raw logit</th><th>text</th></tr></thead><tbody>{rows}</tbody>"
             "</table></div>"
         )

@@ -11,14 +11,21 @@ import ipywidgets as widgets
 from rerankkit.display.style import random_weights_banner, styled
 from rerankkit.errors import ModelUnavailableError
 
-__all__ = ["model_badge", "status_html", "error_html", "busy", "friendly_message"]
+__all__ = ["model_badge", "status_html", "notice_html", "error_html", "busy", "friendly_message", "read_int",
+           "FULL_WIDTH", "REOPEN_HINT"]
+
+# Widgets fill the output area and never exceed it (no horizontal scrollbar); long words wrap.
+FULL_WIDTH = {"width": "100%", "max_width": "100%", "overflow": "hidden"}
+# A re-opened notebook has no kernel behind its widgets: JupyterLab then says "Error displaying widget".
+REOPEN_HINT = "If this widget shows 'Error displaying widget' after the notebook was re-opened, run its cell again."
 
 
-def model_badge(info) -> str:
-    """One line naming model, device and dtype, with the random-weights banner when it applies."""
+def model_badge(info, *, max_length: int | None = None) -> str:
+    """One line naming model, device, dtype and max_length (``max_length`` overrides the model's), with the
+    random-weights banner when it applies: the widget's one notice."""
     line = (
         f"<div class='rk-badge'><b>Model</b> {html.escape(info.model_id)} · <b>device</b> {html.escape(info.device)}"
-        f" · <b>dtype</b> {html.escape(info.dtype)} · <b>max_length</b> {info.max_length}</div>"
+        f" · <b>dtype</b> {html.escape(info.dtype)} · <b>max_length</b> {max_length or info.max_length}</div>"
     )
     return (random_weights_banner(info.model_id) if info.random_weights else "") + line
 
@@ -26,6 +33,34 @@ def model_badge(info) -> str:
 def status_html(text: str) -> str:
     """A grey status line (timing, counts, cache hits)."""
     return styled(f"<div class='rk-status'>{html.escape(text)}</div>")
+
+
+def notice_html(text: str) -> str:
+    """A yellow line inside the widget saying that a typed value was refused or changed."""
+    return styled(f"<div class='rk-notice'>{html.escape(text)}</div>")
+
+
+def read_int(text: str | int, name: str, low: int, high: int) -> tuple[int, str]:
+    """A whole number typed into a box, kept within [low, high]: ``(value, note)``; the note says what changed.
+
+    Raises:
+        ValueError: When ``text`` is not a whole number, naming the box and the range.
+
+    Example:
+        >>> read_int("99999", "max_length", 16, 512)
+        (512, 'max_length 99999 is above the largest allowed, 512: using 512.')
+        >>> read_int(" 64 ", "max_length", 16, 512)
+        (64, '')
+    """
+    try:
+        value = int(str(text).strip())
+    except ValueError:
+        raise ValueError(f"{name}: {str(text).strip()!r} is not a whole number; type one from {low} to {high}") from None
+    if value < low:
+        return low, f"{name} {value} is below the smallest allowed, {low}: using {low}."
+    if value > high:
+        return high, f"{name} {value} is above the largest allowed, {high}: using {high}."
+    return value, ""
 
 
 def friendly_message(exc: BaseException) -> str:

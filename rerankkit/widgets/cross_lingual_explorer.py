@@ -18,9 +18,9 @@ import ipywidgets as widgets
 
 from rerankkit.cases import CaseSet
 from rerankkit.cases import load as load_cases
-from rerankkit.display.style import MUTED_COLOUR, NEUTRAL_COLOUR, PASS_COLOUR, random_weights_note
+from rerankkit.display.style import MUTED_COLOUR, NEUTRAL_COLOUR, PASS_COLOUR, styled
 from rerankkit.evaluation.crosslingual import fact_candidates, pair_scores, score_matrix
-from rerankkit.widgets._common import busy, error_html, friendly_message, model_badge, status_html
+from rerankkit.widgets._common import FULL_WIDTH, busy, error_html, friendly_message, model_badge, status_html
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,7 +33,7 @@ __all__ = ["CrossLingualExplorer", "labelled_ranking_html"]
 
 
 def labelled_ranking_html(ranking: Ranking, candidates: list) -> str:
-    """A ranked table: rank, language, label (same fact or not), normalized score, raw logit, text."""
+    """A ranked table: rank, language, label (same fact or not), sigmoid score, raw logit, text."""
     rows = []
     for r in ranking:
         p = candidates[r.index]
@@ -44,10 +44,10 @@ def labelled_ranking_html(ranking: Ranking, candidates: list) -> str:
             f"<td style='color:{colour}'>{'same fact' if same else 'other'}</td><td>{r.score:.4f}</td>"
             f"<td style='color:{MUTED_COLOUR}'>{r.logit:+.3f}</td><td>{html.escape(p.text)}</td></tr>"
         )
-    head = ("<tr><th>rank</th><th>lang</th><th>label</th><th>normalized score</th><th>raw logit</th>"
+    head = ("<tr><th>rank</th><th>lang</th><th>label</th><th>sigmoid score</th><th>raw logit</th>"
             "<th>passage</th></tr>")
-    return ("<div style='max-height:360px;overflow:auto'><table class='rk-table' style='font-size:.9em'>"
-            f"{head}{''.join(rows)}</table></div>")
+    return styled("<div style='max-height:360px;overflow-y:auto;overflow-x:hidden'><table class='rk-table' "
+                  f"style='font-size:.9em'>{head}{''.join(rows)}</table></div>")
 
 
 class CrossLingualExplorer(widgets.VBox):
@@ -84,6 +84,7 @@ class CrossLingualExplorer(widgets.VBox):
                  query_languages: list[str] | None = None, passage_languages: list[str] | None = None,
                  n_other: int = 2) -> None:
         self.reranker = reranker
+        self._updating = False
         self.fact_set = fact_set if isinstance(fact_set, CaseSet) else load_cases(fact_set)
         if not self.fact_set.facts:
             raise ValueError(f"{self.fact_set.name} has no facts: use cases.load('cross_lingual')")
@@ -98,12 +99,14 @@ class CrossLingualExplorer(widgets.VBox):
         self.badge = widgets.HTML(model_badge(reranker.info))
         self.fact = widgets.Dropdown(options=[(f"{f.id} · {f.topic}", f.id) for f in self.fact_set.facts],
                                      value=fact or self.fact_set.facts[0].id, description="Fact",
-                                     layout=widgets.Layout(width="420px"))
+                                     layout=widgets.Layout(width="auto", max_width="100%"))
         self.query_languages = widgets.SelectMultiple(options=langs, value=tuple(query_languages or langs),
                                                       description="Queries", rows=min(10, len(langs)))
         self.passage_languages = widgets.SelectMultiple(options=langs, value=tuple(passage_languages or langs),
                                                         description="Passages", rows=min(10, len(langs)))
-        self.list_language = widgets.Dropdown(options=langs, value=(query_languages or langs)[0],
+        # "List for" offers the query languages chosen, the rows of the heatmap.
+        self.list_language = widgets.Dropdown(options=list(query_languages or langs),
+                                              value=(query_languages or langs)[0],
                                               description="List for", layout=widgets.Layout(width="200px"))
         self.button = widgets.Button(description="Score", button_style="primary", icon="th",
                                      tooltip="Score the fact's queries against its passages in the chosen languages")
@@ -114,11 +117,30 @@ class CrossLingualExplorer(widgets.VBox):
         self.list_html = widgets.HTML()
         self.button.on_click(lambda _: self.score())
         self.fact.observe(lambda _: self.score(), names="value")
-        self.list_language.observe(lambda _: self.score(), names="value")
+        self.list_language.observe(self._on_list_language, names="value")
+        self.query_languages.observe(self._on_query_languages, names="value")
         controls = widgets.HBox([self.query_languages, self.passage_languages,
-                                 widgets.VBox([self.fact, self.list_language, self.button])])
+                                 widgets.VBox([self.fact, self.list_language, self.button],
+                                              layout=widgets.Layout(flex="1 1 240px", min_width="0"))],
+                                layout=widgets.Layout(flex_flow="row wrap"))
         super().__init__([self.badge, controls, self.status, self.error, self.heatmap, self.list_query,
-                          self.list_html], layout=widgets.Layout(max_width="1000px"))
+                          self.list_html], layout=widgets.Layout(**FULL_WIDTH))
+
+    def _on_query_languages(self, change: dict) -> None:
+        chosen = list(change["new"])
+        if not chosen:
+            return  # Score then says to choose one
+        self._updating = True  # changing the options must not re-score before Score is pressed
+        try:
+            keep = self.list_language.value if self.list_language.value in chosen else chosen[0]
+            self.list_language.options = chosen
+            self.list_language.value = keep
+        finally:
+            self._updating = False
+
+    def _on_list_language(self, _change: dict) -> None:
+        if not self._updating:
+            self.score()
 
     def score(self) -> None:
         """Score the chosen fact in the chosen languages; redraw the heatmap and the ranked list."""
@@ -135,20 +157,26 @@ class CrossLingualExplorer(widgets.VBox):
                 candidates = fact_candidates(self.fact_set, self.fact.value, p_langs, n_other=self.n_other)
                 query = self.fact_set.fact(self.fact.value).queries[self.list_language.value]
                 ranking = self.reranker.rerank(query, [p.text for p in candidates])
-            except Exception as exc:  # shown in the widget, not as a traceback
+            except Exception as exc:  # shown in the widget, not as a traceback; the old results go
                 self.last_error = friendly_message(exc)
                 self.error.value = error_html(exc)
+                self.matrix = self.ranking = self.figure = None
+                self.candidates = []
+                self.heatmap.value = b""
+                self.heatmap.layout.display = "none"
+                self.list_query.value = self.list_html.value = ""
+                self.status.value = status_html("Nothing scored: fix the problem above and press Score.")
                 return
             self.last_error = None
             self.error.value = ""
             self.matrix, self.candidates, self.ranking = matrix, candidates, ranking
             self._draw(matrix)
+            self.heatmap.layout.display = None
             self.list_query.value = (f"<div><b>Query ({html.escape(self.list_language.value)}):</b> "
                                      f"{html.escape(query)}</div>")
             self.list_html.value = labelled_ranking_html(ranking, candidates)
             self.status.value = status_html(
                 f"{len(frame) + len(candidates)} pairs scored in {time.perf_counter() - started:.2f} s"
-                + (f" · {random_weights_note()}" if self.reranker.info.random_weights else "")
             )
 
     def _draw(self, matrix: pd.DataFrame) -> None:
@@ -162,6 +190,6 @@ class CrossLingualExplorer(widgets.VBox):
         figure = crosslingual_heatmap(matrix, title=f"{self.fact.label}: raw logit of the fact's own passage")
         self.figure = figure
         buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=90)
+        figure.savefig(buffer, format="png", dpi=150, bbox_inches="tight")  # sharp on high-density screens
         plt.close(figure)
         self.heatmap.value = buffer.getvalue()

@@ -14,15 +14,19 @@ from collections.abc import Sequence
 
 import ipywidgets as widgets
 
+from rerankkit.display.explanation import explanation_html
 from rerankkit.errors import ConvergenceWarning, SlowExplanationWarning
 from rerankkit.explain import explain
 from rerankkit.explain.attributions import Explanation
 from rerankkit.explain.probes import ProbeTable, probes
-from rerankkit.widgets._common import busy, error_html, model_badge, status_html
+from rerankkit.widgets._common import FULL_WIDTH, busy, error_html, model_badge, notice_html, read_int, status_html
 
 __all__ = ["ExplainExplorer", "EXAMPLE_PAIRS", "pair_choices"]
 
 TYPED = "(type your own)"
+MAX_STEPS = 256  # integrated-gradients steps the widget allows; more adds time, not insight, at this scale
+# Long inputs scroll inside this height instead of growing the page.
+_SCROLL = "<div style='max-height:480px;overflow-y:auto;overflow-x:hidden'>{}</div>"
 EXAMPLE_PAIRS: list[tuple[str, str, str]] = [
     ("France / Paris", "What is the capital of France?", "Paris is the capital city of France."),
     ("France / Berlin", "What is the capital of France?", "Berlin is the capital of Germany."),
@@ -73,8 +77,8 @@ class ExplainExplorer(widgets.VBox):
         >>> app = ExplainExplorer(rerankkit.load("tiny-random"))
         >>> app.method.value = "occlusion"
         >>> app.run_button.click()
-        >>> app.explanation.method, app.error is None
-        ('occlusion', True)
+        >>> app.explanation.method, app.error is None, app.progress.value == app.progress.max
+        ('occlusion', True, True)
     """
 
     def __init__(self, reranker, pairs: Sequence[tuple[str, str, str]] | None = None, *, n_steps: int = 32) -> None:
@@ -83,40 +87,101 @@ class ExplainExplorer(widgets.VBox):
         self.explanation: Explanation | None = None
         self.probe_table: ProbeTable | None = None
         self.error: BaseException | None = None
+        self.notice_text = ""
+        self._filling = False
 
         self.pair = widgets.Dropdown(options=[TYPED] + [label for label, _, _ in self.pairs],
-                                     value=self.pairs[0][0] if self.pairs else TYPED, description="Pair")
+                                     value=self.pairs[0][0] if self.pairs else TYPED, description="Pair",
+                                     layout=widgets.Layout(width="auto", max_width="100%"))
         first = self.pairs[0] if self.pairs else ("", "", "")
-        self.query = widgets.Text(value=first[1], description="Query", layout=widgets.Layout(width="90%"))
+        self.query = widgets.Text(value=first[1], description="Query", layout=widgets.Layout(width="100%"))
         self.passage = widgets.Textarea(value=first[2], description="Passage",
-                                        layout=widgets.Layout(width="90%", height="80px"))
+                                        layout=widgets.Layout(width="100%", height="80px"))
         self.method = widgets.ToggleButtons(options=[("integrated gradients", "integrated_gradients"),
                                                      ("occlusion", "occlusion")], description="Method")
-        self.n_steps = widgets.IntSlider(value=n_steps, min=4, max=256, step=4, description="IG steps")
+        # A text box: a typed value that is refused or changed is said in the widget, not clamped silently.
+        self.n_steps = widgets.Text(value=str(n_steps), description="IG steps", continuous_update=False,
+                                    tooltip=f"Integrated-gradients steps, 4 to {MAX_STEPS}",
+                                    layout=widgets.Layout(width="200px"))
         self.with_probes = widgets.Checkbox(value=True, description="what-if probes")
         self.run_button = widgets.Button(description="Explain", button_style="primary", icon="search")
         self.progress = widgets.IntProgress(value=0, min=0, max=1, layout=widgets.Layout(visibility="hidden"))
         self.badge = widgets.HTML(model_badge(reranker.info))
+        self.notice = widgets.HTML()
         self.status = widgets.HTML()
         self.highlights = widgets.HTML()
         self.probe_html = widgets.HTML()
         self.notes = widgets.HTML()
 
         self.pair.observe(self._on_pair, names="value")
+        self.query.observe(self._on_text, names="value")
+        self.passage.observe(self._on_text, names="value")
+        self.n_steps.observe(self._on_steps, names="value")
         self.run_button.on_click(self._on_run)
-        controls = widgets.HBox([self.run_button, self.with_probes, self.progress])
-        super().__init__([self.badge, self.pair, self.query, self.passage, self.method, self.n_steps, controls,
-                          self.status, self.notes, self.highlights, self.probe_html])
+        controls = widgets.HBox([self.run_button, self.with_probes, self.progress],
+                                layout=widgets.Layout(flex_flow="row wrap"))
+        super().__init__([self.badge, self.pair, self.query, self.passage, self.method, self.n_steps, self.notice,
+                          controls, self.status, self.notes, self.highlights, self.probe_html],
+                         layout=widgets.Layout(**FULL_WIDTH))
 
     def _on_pair(self, change) -> None:
         for label, query, passage in self.pairs:
             if label == change["new"]:
-                self.query.value, self.passage.value = query, passage
+                self._filling = True
+                try:
+                    self.query.value, self.passage.value = query, passage
+                finally:
+                    self._filling = False
+
+    def _on_text(self, _change) -> None:
+        """An edit of the query or passage makes the pair the learner's own: the menu says so."""
+        if self._filling or self.pair.value == TYPED:
+            return
+        chosen = next((q, p) for label, q, p in self.pairs if label == self.pair.value)
+        if chosen != (self.query.value, self.passage.value):
+            self.pair.value = TYPED
+
+    def _read_steps(self) -> int:
+        try:
+            value, note = read_int(self.n_steps.value, "IG steps", 4, MAX_STEPS)
+        except ValueError as exc:
+            self.notice_text = f"{exc}; nothing runs until it is fixed."
+            self.notice.value = notice_html(self.notice_text)
+            raise
+        self.notice_text = note
+        self.notice.value = notice_html(note) if note else ""
+        if self.n_steps.value != str(value):
+            self.n_steps.value = str(value)  # the observer runs again on a valid value and keeps the note
+            self.notice_text = note
+            self.notice.value = notice_html(note)
+        return value
+
+    def _on_steps(self, _change) -> None:
+        try:
+            self._read_steps()
+        except ValueError:
+            pass  # the notice says what is wrong
+
+    def _on_progress(self, done: int, total: int, estimate: float, caught: list) -> None:
+        """Before the run: the estimate and any slow-run note; during it: the bar moves."""
+        if done == 0:
+            self.status.value = status_html(f"Running {self.method.value.replace('_', ' ')}: estimated about "
+                                            f"{estimate:.0f} s on {self.reranker.info.device} ...")
+            self._show_notes(caught)
+        self.progress.max = max(1, total)
+        self.progress.value = done
+
+    def _show_notes(self, caught: list) -> None:
+        self.notes.value = "".join(
+            notice_html(f"Note: {w.message}") for w in caught
+            if issubclass(w.category, (ConvergenceWarning, SlowExplanationWarning))
+        )
 
     def _on_run(self, _button=None) -> None:
         controls = [self.run_button, self.pair, self.query, self.passage, self.method, self.n_steps, self.with_probes]
         self.error = None
         self.notes.value = ""
+        self.progress.value = 0
         started = time.perf_counter()
         with busy(controls, self.progress):
             try:
@@ -124,8 +189,9 @@ class ExplainExplorer(widgets.VBox):
                     warnings.simplefilter("always", ConvergenceWarning)
                     warnings.simplefilter("always", SlowExplanationWarning)
                     self.explanation = explain(self.reranker, self.query.value, self.passage.value,
-                                               method=self.method.value, n_steps=self.n_steps.value,
-                                               show_progress=False)
+                                               method=self.method.value, n_steps=self._read_steps(),
+                                               show_progress=False,
+                                               on_progress=lambda d, t, e: self._on_progress(d, t, e, caught))
                     self.probe_table = (probes(self.reranker, self.query.value, self.passage.value)
                                         if self.with_probes.value else None)
             except Exception as exc:  # shown in the widget, never as a traceback
@@ -136,12 +202,11 @@ class ExplainExplorer(widgets.VBox):
                 self.probe_html.value = ""
                 self.status.value = ""
                 return
-        self.notes.value = "".join(
-            status_html(f"Note: {w.message}") for w in caught
-            if issubclass(w.category, (ConvergenceWarning, SlowExplanationWarning))
-        )
-        self.highlights.value = self.explanation._repr_html_()
-        self.probe_html.value = self.probe_table._repr_html_() if self.probe_table is not None else ""
+        self._show_notes(caught)
+        # The badge carries the widget's one random-weights banner.
+        self.highlights.value = _SCROLL.format(explanation_html(self.explanation, banner=False))
+        self.probe_html.value = (_SCROLL.format(self.probe_table.to_html(banner=False))
+                                 if self.probe_table is not None else "")
         self.status.value = status_html(
             f"{self.explanation.method.replace('_', ' ')}: {len(self.explanation.words)} words in "
             f"{time.perf_counter() - started:.2f} s"

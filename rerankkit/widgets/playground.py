@@ -21,10 +21,20 @@ import ipywidgets as widgets
 
 from rerankkit._utils.checks import validate_pairs
 from rerankkit.display.cards import ranking_html
+from rerankkit.display.style import styled
 from rerankkit.errors import TruncationWarning
 from rerankkit.models.hub import resolve_model_id
 from rerankkit.score_scale import THRESHOLD_PRESETS, resolve_threshold
-from rerankkit.widgets._common import busy, error_html, friendly_message, model_badge, status_html
+from rerankkit.widgets._common import (
+    FULL_WIDTH,
+    busy,
+    error_html,
+    friendly_message,
+    model_badge,
+    notice_html,
+    read_int,
+    status_html,
+)
 
 if TYPE_CHECKING:
     from rerankkit.scoring.reranker import Reranker
@@ -36,24 +46,25 @@ _TABLE_COLUMNS = {
     "index": "input index",
     "text": "text",
     "logit": "raw logit",
-    "score": "normalized score",
+    "score": "sigmoid score",
     "n_tokens": "tokens",
     "truncated": "truncated",
 }
 
 
 def ranking_table_html(ranking: Ranking) -> str:
-    """The raw table of a ranking (rank order): input index, text, raw logit, normalized score, tokens, truncated.
+    """The raw table of a ranking (rank order): input index, text, raw logit, sigmoid score, tokens, truncated.
 
     Example:
         >>> from rerankkit.scoring.results import Ranking
         >>> r = Ranking.from_scores(query="q", texts=["a", "b"], logits=[-1.0, 2.0], n_tokens=[4, 4], n_cut=[0, 0])
-        >>> "normalized score" in ranking_table_html(r)
+        >>> "sigmoid score" in ranking_table_html(r)
         True
     """
     frame = ranking.to_frame()[list(_TABLE_COLUMNS)].rename(columns=_TABLE_COLUMNS)
     table = frame.to_html(index=False, escape=True, float_format=lambda x: f"{x:.4f}", classes="rk-table", border=0)
-    return f"<div class='rk-table-wrap' style='max-height:320px;overflow:auto'>{table}</div>"
+    # Columns get padding and wrap inside the output area; only the height scrolls.
+    return styled(f"<div class='rk-table-wrap' style='max-height:320px;overflow-y:auto;overflow-x:hidden'>{table}</div>")
 
 
 def _passage_lines(text: str) -> list[str]:
@@ -70,7 +81,7 @@ class ScoringPlayground(widgets.VBox):
             the default model.
         query: Initial query.
         passages: Initial passages (a list, or one string with one passage per line).
-        threshold: Initial threshold: a preset name or a normalized score in [0, 1].
+        threshold: Initial threshold: a preset name or a sigmoid score in [0, 1].
         max_length: Initial tokens per pair (default: the reranker's).
         cache_size: Rankings kept, keyed on (query, passages, max_length).
 
@@ -79,6 +90,7 @@ class ScoringPlayground(widgets.VBox):
         model_calls: Times the model was asked to score.
         cache_hits: Times a Rerank was answered from the cache.
         last_error: The message shown in the error box, or ``None``.
+        notice_text: The last note about a typed value that was refused or changed ("" when none).
         status_text: The status line as plain text.
 
     Example:
@@ -116,9 +128,11 @@ class ScoringPlayground(widgets.VBox):
         self.last_error: str | None = None
         self._status_prefix = ""
         self.status_text = ""
+        self.notice_text = ""
+        self._syncing = False  # True while the widget itself rewrites a box (its observers then stay quiet)
 
         start = resolve_threshold(threshold)
-        limit = self._reranker.info.model_max_length if self._reranker else 8192
+        self.max_length_limit = self._reranker.info.model_max_length if self._reranker else 8192
         self.badge = widgets.HTML()
         self.query = widgets.Text(value=query, description="Query", placeholder="Type a question",
                                   layout=widgets.Layout(width="100%"))
@@ -126,16 +140,22 @@ class ScoringPlayground(widgets.VBox):
             value=passages if isinstance(passages, str) else "\n".join(passages), description="Passages",
             placeholder="One passage per line", layout=widgets.Layout(width="100%", height="160px"),
         )
-        self.max_length = widgets.BoundedIntText(
-            value=max_length or (self._reranker.info.max_length if self._reranker else 512), min=16, max=limit,
+        # Plain text boxes: a typed value that is refused or changed is reported in the widget, never
+        # clamped or dropped silently by the browser.
+        self.max_length = widgets.Text(
+            value=str(max_length or (self._reranker.info.max_length if self._reranker else 512)),
             description="max_length", tooltip="Tokens per pair kept; longer pairs lose the end of the passage",
-            layout=widgets.Layout(width="220px"),
+            continuous_update=False, layout=widgets.Layout(width="200px"),
         )
         self.threshold = widgets.FloatSlider(
-            value=start, min=0.0, max=1.0, step=0.01, readout_format=".2f", description="Threshold",
-            tooltip="Cut-off on the normalized score (sigmoid of the raw logit)",
-            layout=widgets.Layout(width="420px"),
+            value=start, min=0.0, max=1.0, step=0.01, readout=False, description="Threshold",
+            tooltip="Cut-off on the sigmoid score (sigmoid of the raw logit; not a calibrated probability)",
+            layout=widgets.Layout(width="260px"),
         )
+        self.threshold_box = widgets.Text(value=f"{start:.2f}", continuous_update=False,
+                                          tooltip="A number in [0, 1] or a preset name",
+                                          layout=widgets.Layout(width="90px"))
+        self.notice = widgets.HTML()
         names = list(THRESHOLD_PRESETS)
         self.preset = widgets.ToggleButtons(
             options=[(f"{n} {THRESHOLD_PRESETS[n].value:.1f}", n) for n in names],
@@ -151,11 +171,13 @@ class ScoringPlayground(widgets.VBox):
         self.cards = widgets.HTML()
         self.show_table = widgets.ToggleButton(value=False, description="Raw table", icon="table",
                                                tooltip="Show every row: input index, text, raw logit, "
-                                                       "normalized score, tokens, truncated")
+                                                       "sigmoid score, tokens, truncated")
         self.table = widgets.HTML(layout=widgets.Layout(display="none"))
 
         self.button.on_click(lambda _: self.rerank())
         self.threshold.observe(self._on_threshold, names="value")
+        self.threshold_box.observe(self._on_threshold_box, names="value")
+        self.max_length.observe(self._on_max_length, names="value")
         self.preset.observe(self._on_preset, names="value")
         self.show_table.observe(self._on_table_toggle, names="value")
         self._render_badge()
@@ -164,15 +186,17 @@ class ScoringPlayground(widgets.VBox):
                 self.badge,
                 self.query,
                 self.passages,
-                widgets.HBox([self.max_length, self.threshold]),
+                widgets.HBox([self.max_length, self.threshold, self.threshold_box],
+                             layout=widgets.Layout(flex_flow="row wrap")),
                 self.preset,
+                self.notice,
                 widgets.HBox([self.button, self.progress, self.show_table]),
                 self.status,
                 self.error,
                 self.cards,
                 self.table,
             ],
-            layout=widgets.Layout(max_width="900px"),
+            layout=widgets.Layout(**FULL_WIDTH),
         )
 
     # -- state -----------------------------------------------------------------------------
@@ -185,9 +209,42 @@ class ScoringPlayground(widgets.VBox):
     def _preset_for(value: float) -> str | None:
         return next((name for name, p in THRESHOLD_PRESETS.items() if abs(p.value - value) < 1e-9), None)
 
+    def _say(self, text: str) -> None:
+        self.notice_text = text
+        self.notice.value = notice_html(text) if text else ""
+
+    def _read_max_length(self, *, keep_note: bool = False) -> int:
+        """The max_length box as a number within [16, the model's limit]; a change is said in the widget
+        (``keep_note`` leaves an earlier note up when nothing changes now)."""
+        value, note = read_int(self.max_length.value, "max_length", 16, self.max_length_limit)
+        if note or not keep_note:
+            self._say(note)
+        self._set_quietly(self.max_length, str(value))
+        self._render_badge()
+        return value
+
+    def _set_quietly(self, box: widgets.Text, text: str) -> None:
+        self._syncing = True
+        try:
+            box.value = text
+        finally:
+            self._syncing = False
+
+    def _on_max_length(self, _change: dict) -> None:
+        if self._syncing:
+            return
+        try:
+            self._read_max_length()
+        except ValueError as exc:
+            self._say(f"{exc}; nothing is scored until it is fixed.")
+
     def _render_badge(self) -> None:
         if self._reranker is not None:
-            self.badge.value = model_badge(self._reranker.info)
+            try:
+                shown = int(self.max_length.value)
+            except ValueError:
+                shown = None
+            self.badge.value = model_badge(self._reranker.info, max_length=shown)
         else:
             self.badge.value = (f"<div class='rk-badge'><b>Model</b> {html.escape(self._spec)} "
                                 "(loads on the first Rerank)</div>")
@@ -206,7 +263,7 @@ class ScoringPlayground(widgets.VBox):
 
             self.status.value = status_html(f"Loading {self._spec} ...")
             self._reranker = load(self._spec)
-            self.max_length.max = self._reranker.info.model_max_length
+            self.max_length_limit = self._reranker.info.model_max_length
             self._render_badge()
         return self._reranker
 
@@ -224,7 +281,7 @@ class ScoringPlayground(widgets.VBox):
                 query, texts = self.query.value, _passage_lines(self.passages.value)
                 validate_pairs(query, texts)  # bad input is reported before any model is loaded
                 reranker = self._ensure_reranker()
-                key = (query, tuple(texts), int(self.max_length.value))
+                key = (query, tuple(texts), self._read_max_length(keep_note=True))
                 started = time.perf_counter()
                 ranking = self._cache.get(key)
                 from_cache = ranking is not None
@@ -274,7 +331,29 @@ class ScoringPlayground(widgets.VBox):
         )
         self.status.value = status_html(self.status_text)
 
+    def _on_threshold_box(self, change: dict) -> None:
+        if self._syncing:
+            return
+        text = change["new"].strip()
+        current = self.threshold.value
+        try:
+            value = resolve_threshold(text) if text in THRESHOLD_PRESETS else float(text)
+        except ValueError:
+            self._say(f"threshold {text!r} is not a number in [0, 1] or a preset ({', '.join(THRESHOLD_PRESETS)}): "
+                      f"kept {current:.2f}.")
+            self._set_quietly(self.threshold_box, f"{current:.2f}")
+            return
+        if not 0.0 <= value <= 1.0:  # NaN fails both comparisons
+            clipped = 0.0 if value < 0 else 1.0 if value > 1 else current
+            self._say(f"threshold {text} is outside [0, 1] (a sigmoid score): using {clipped:.2f}.")
+            value = clipped
+        else:
+            self._say("")
+        self.threshold.value = value
+        self._set_quietly(self.threshold_box, f"{value:.2f}")
+
     def _on_threshold(self, change: dict) -> None:
+        self._set_quietly(self.threshold_box, f"{change['new']:.2f}")
         self.preset.value = self._preset_for(change["new"])
         if self.ranking is not None:
             self.ranking = self.ranking.with_threshold(change["new"])

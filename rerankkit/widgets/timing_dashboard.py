@@ -19,14 +19,13 @@ from collections.abc import Sequence
 
 import ipywidgets as widgets
 
-from rerankkit.display.style import random_weights_banner
+from rerankkit.display.style import styled, timing_banner, timing_note
 from rerankkit.models.devices import DEVICES, DTYPES
-from rerankkit.widgets._common import busy, error_html, status_html
+from rerankkit.widgets._common import FULL_WIDTH, busy, error_html, notice_html, read_int, status_html
 
 __all__ = ["TimingDashboard"]
 
-_TABLE_COLUMNS = ["device", "dtype", "backend", "batch_size", "length", "pairs_per_s", "tokens_per_s",
-                  "latency_p50_ms", "latency_p95_ms", "peak_memory_mb", "padding_efficiency", "status", "note"]
+MAX_REPEATS = 50
 
 
 def _int_list(text: str, name: str) -> list[int | str]:
@@ -63,6 +62,7 @@ class TimingDashboard(widgets.VBox):
 
         self.model_spec = resolve_model_id(model)
         self.n_batches = n_batches
+        self._last_repeats = str(repeats)
         self.table = None
         self.figures: dict = {}
         self.error: BaseException | None = None
@@ -71,7 +71,11 @@ class TimingDashboard(widgets.VBox):
         self.batch_sizes = widgets.Text(value=", ".join(map(str, batch_sizes)), description="batch sizes")
         self.lengths = widgets.Text(value=", ".join(map(str, lengths)), description="lengths",
                                     placeholder="tokens per pair, or mixed")
-        self.repeats = widgets.BoundedIntText(value=repeats, min=1, max=50, description="repeats")
+        # A text box: a typed value that is refused or changed is said in the widget, not clamped silently.
+        self.repeats = widgets.Text(value=str(repeats), description="repeats", continuous_update=False,
+                                    tooltip=f"Timed repeats per cell, 1 to {MAX_REPEATS}")
+        self.notice = widgets.HTML()
+        self.notice_text = ""
         self.run_button = widgets.Button(description="Run benchmark", button_style="primary", icon="play")
         self.progress = widgets.IntProgress(value=0, min=0, max=1, description="cells")
         self.progress.layout.visibility = "hidden"
@@ -79,9 +83,33 @@ class TimingDashboard(widgets.VBox):
         self.output = widgets.HTML()
         self.plots = widgets.Output()
         self.run_button.on_click(lambda _: self.run())
+        self.repeats.observe(self._on_repeats, names="value")
         controls = widgets.HBox([widgets.VBox([self.devices, self.dtypes]),
-                                 widgets.VBox([self.batch_sizes, self.lengths, self.repeats, self.run_button])])
-        super().__init__([controls, self.progress, self.status, self.output, self.plots])
+                                 widgets.VBox([self.batch_sizes, self.lengths, self.repeats, self.run_button])],
+                                layout=widgets.Layout(flex_flow="row wrap"))
+        super().__init__([controls, self.notice, self.progress, self.status, self.output, self.plots],
+                         layout=widgets.Layout(**FULL_WIDTH))
+
+    def _read_repeats(self) -> int:
+        try:
+            value, note = read_int(self.repeats.value, "repeats", 1, MAX_REPEATS)
+        except ValueError as exc:
+            self.notice_text = f"{exc}; the benchmark does not run until it is fixed."
+            self.notice.value = notice_html(self.notice_text)
+            raise
+        if self.repeats.value != str(value):
+            self.repeats.value = str(value)  # the observer runs again on a valid value
+        self.notice_text = note
+        self.notice.value = notice_html(note) if note else ""
+        return value
+
+    def _on_repeats(self, _change) -> None:
+        if self.repeats.value.strip() == self._last_repeats:
+            return
+        try:
+            self._last_repeats = str(self._read_repeats())
+        except ValueError:
+            pass  # the notice says what is wrong
 
     def _tick(self, done: int, total: int, label: str) -> None:
         self.progress.max = total
@@ -91,7 +119,7 @@ class TimingDashboard(widgets.VBox):
     def run(self) -> None:
         """Run the benchmark with the current controls and render the results (errors shown in the widget)."""
         from rerankkit.display import plots
-        from rerankkit.measure.timing import benchmark
+        from rerankkit.measure.timing import benchmark, summary
 
         self.error = None
         controls = [self.devices, self.dtypes, self.batch_sizes, self.lengths, self.repeats, self.run_button]
@@ -101,23 +129,31 @@ class TimingDashboard(widgets.VBox):
                     raise ValueError("choose at least one device")
                 if not self.dtypes.value:
                     raise ValueError("choose at least one dtype")
+                repeats = self._read_repeats()
                 table = benchmark(
                     self.model_spec, devices=list(self.devices.value), dtypes=list(self.dtypes.value),
                     batch_sizes=[int(b) for b in _int_list(self.batch_sizes.value, "batch sizes")],
                     lengths=_int_list(self.lengths.value, "lengths"),
-                    repeats=self.repeats.value, n_batches=self.n_batches, progress=self._tick,
+                    repeats=repeats, n_batches=self.n_batches, progress=self._tick,
                 )
             except Exception as exc:  # shown to the reader as a message, never a traceback
                 self.error = exc
                 self.output.value = error_html(exc)
                 self.status.value = status_html("benchmark did not run")
+                self.table, self.figures = None, {}
+                self.plots.outputs = ()
                 return
         self.table = table
-        banner = ""
-        if bool(table["timing_only"].fillna(False).astype(bool).any()):
-            banner = random_weights_banner(str(self.model_spec or "the model"), timing_only=True)
-        shown = table[_TABLE_COLUMNS].round(2).astype(object).where(table[_TABLE_COLUMNS].notna(), "-")
-        self.output.value = banner + shown.to_html(index=False, classes="rk-timing", escape=True)
+        notes = set(table["note"].fillna(""))
+        banner = ""  # the widget's one notice: what these times are worth
+        if timing_note(random_weights=True, timing_only=True) in notes:
+            banner = timing_banner(str(self.model_spec), same_shape=True)
+        elif timing_note(random_weights=True, timing_only=False) in notes:
+            banner = timing_banner(str(self.model_spec), same_shape=False)
+        short = summary(table)
+        short["note"] = short["note"].where(short["status"] != "ok", "")  # the banner says it once
+        shown = short.round(2).astype(object).where(short.notna(), "-")
+        self.output.value = banner + styled(shown.to_html(index=False, classes="rk-table rk-timing", escape=True))
         ok = table[table["status"] == "ok"]
         self.figures = {}
         if not ok.empty:
@@ -128,5 +164,5 @@ class TimingDashboard(widgets.VBox):
             self.plots.append_display_data(fig)
         n_ok = len(ok)
         self.status.value = status_html(
-            f"{n_ok} of {len(table)} cells ran; pairs/s is the median of {self.repeats.value} timed repeats "
-            "after a warm-up pass; unavailable rows say why")
+            f"{n_ok} of {len(table)} cells ran; pairs/s is the median of {repeats} timed repeats "
+            "after a warm-up pass; unavailable rows say why next to their status; .table has every column")

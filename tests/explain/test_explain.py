@@ -135,7 +135,7 @@ def test_truncated_passage_is_marked(tiny):
 def test_html_highlights_every_word_with_its_sign(ig):
     out = ig._repr_html_()
     assert out.count('class="rk-w"') == len(ig.words)
-    assert "logit" in out and "Random weights" in out
+    assert "logit" in out and "random weights" in out
     positive = sum(w.attribution > 0 for w in ig.words)
     assert out.count("rgba(46,125,50") >= positive  # green spans (and the legend swatch)
 
@@ -267,3 +267,12 @@ def test_internal_batch_size_does_not_change_the_result(tiny):
     one_batch = explain(tiny, "capital of France?", "Paris is the capital.", **kwargs)
     small_batches = explain(tiny, "capital of France?", "Paris is the capital.", internal_batch_size=5, **kwargs)
     np.testing.assert_allclose(small_batches.token_attributions, one_batch.token_attributions, atol=1e-5)
+
+
+def test_attention_view_needs_no_cdn(tiny):
+    pytest.importorskip("bertviz")
+    from rerankkit.explain.attention import attention_view
+
+    page = attention_view(tiny, "what is panda?", "The giant panda is a bear.").data
+    assert "cdnjs.cloudflare.com/ajax/libs" not in page and "ajax.googleapis.com" not in page
+    assert "RequireJS 2.3.6" in page and page.count("data:application/javascript;base64,") == 2

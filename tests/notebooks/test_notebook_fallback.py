@@ -1,4 +1,5 @@
-"""Notebook 00 without the real weights: it says how to get them and carries on with tiny-random."""
+"""Every notebook without the real weights and without RERANKKIT_MODEL, offline: it says how to get them, carries
+on with tiny-random, and shows one random-weights notice."""
 
 from __future__ import annotations
 
@@ -20,23 +21,31 @@ def _stream_text(nb) -> str:
     )
 
 
-def test_start_here_falls_back_to_tiny_random(monkeypatch, tmp_path):
+NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_falls_back_to_tiny_random(name, monkeypatch, tmp_path):
     nbclient = pytest.importorskip("nbclient")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("RERANKKIT_MODEL", "")  # as on a reader's machine: the default, real model
+    monkeypatch.delenv("RERANKKIT_MODEL", raising=False)  # as on a reader's machine: the default, real model
+    monkeypatch.delenv("RERANKKIT_ENCODER", raising=False)
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))  # the kernel imports this checkout's rerankkit
     try:
         fetch_model(DEFAULT_MODEL, download=False)
         pytest.skip(f"{DEFAULT_MODEL} is in the Hugging Face cache, so the notebook does not need to fall back")
     except ModelUnavailableError:
         pass
-    nb = nbformat.read(ROOT / "notebooks" / "00_start_here.ipynb", as_version=4)
-    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
+    # Run from a copy's folder: nothing may depend on the working directory.
+    nbclient.NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
                             ).execute()
     text = _stream_text(nb)
     assert f"Could not load {DEFAULT_MODEL}" in text
     assert "rerankkit download --model BAAI/bge-reranker-v2-m3" in text  # how to get the weights
-    assert "Continuing on tiny-random" in text and "mean NOTHING" in text
+    assert "Continuing on tiny-random" in text
     assert "random weights: scores mean nothing" in text  # rr.info names the model it fell back to
     banners = [cell for cell in nb.cells if cell.cell_type == "code"
-               and any("rk-banner" in str(out.get("data", {}).get("text/html", "")) for out in cell.outputs)]
-    assert len(banners) >= 5  # the random-weights banner above the results
+               and any('class="rk-banner"' in str(out.get("data", {}).get("text/html", "")) for out in cell.outputs)]
+    assert len(banners) == 1  # one notice per notebook (widgets carry their own, inside the widget state)

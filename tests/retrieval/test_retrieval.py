@@ -106,3 +106,11 @@ def test_encoder_dtype_on_cpu_is_what_flagembedding_runs():
     assert next(enc.flag.model.parameters()).dtype == torch.float32
     with pytest.raises(ValueError, match="max_length"):
         load_encoder("tiny-random-encoder", device="cpu", max_length=100_000)
+
+
+def test_dense_encoding_of_many_texts_draws_no_progress_bar_and_keeps_the_order(encoder, capfd):
+    texts = [f"passage {i} about the capital of France" for i in range(300)]
+    together = encoder.encode(texts)
+    assert "Inference Embeddings" not in capfd.readouterr().err  # no tqdm bar on stderr (a pink box in Jupyter)
+    apart = np.concatenate([encoder.encode(texts[:7]), encoder.encode(texts[7:])])
+    assert together.shape == (300, encoder.info.dim) and np.allclose(together, apart, atol=1e-5)

@@ -76,12 +76,13 @@ def test_cards(ranking):
     assert "raw logit +3.0000" in page
     assert "width:95.3%" in page  # the bar is as wide as the normalized score
     assert "&lt;b&gt;is&lt;/b&gt;" in page  # passage text is escaped
-    assert "Random weights" in page
+    assert "random weights: scores mean nothing" in page and "class=\"rk-banner\"" not in page  # in the header
+    assert "Random weights" in ranking_html(ranking, banner=True)
     assert "truncated: 2 tokens cut" in page
 
 
 def test_banner_names_the_model_once_and_can_be_left_out(ranking):
-    page = ranking_html(ranking)
+    page = ranking_html(ranking, banner=True)
     assert "tiny-random is a test model" in page
     assert "Random weights" not in ranking_html(ranking, banner=False)
     assert ranking_html(ranking, banner=False).count('class="rk-card"') == 5

@@ -1,8 +1,13 @@
-"""Real-browser test: JupyterLab in Debian's Chromium runs notebook 01 and the playground answers a click.
+"""Real-browser tests: JupyterLab in Debian's Chromium runs the notebooks as a reader would.
 
-It starts ``jupyter lab`` on 127.0.0.1 (free port, random token, throw-away settings and runtime
+``test_playground_in_jupyterlab`` runs notebook 01 and checks the playground's colours after a click.
+``test_every_notebook_in_jupyterlab`` runs every notebook (Run All), then fails on any traceback, any
+"Error displaying widget", any unstyled banner or more than one banner outside the widgets, and drives each
+widget once (a click and an assertion on what it shows).
+
+They start ``jupyter lab`` on 127.0.0.1 (free port, random token, throw-away settings and runtime
 folders) on a copy of ``notebooks/``, so the committed notebooks are never saved with outputs.
-A screenshot of the playground goes to ``artifacts/`` (or ``$RERANKKIT_ARTIFACTS``).
+Screenshots go to ``artifacts/`` (or ``$RERANKKIT_ARTIFACTS``).
 """
 
 from __future__ import annotations
@@ -139,7 +144,8 @@ def lab(tmp_path):
     # offline) and no "Select Kernel" dialog (start the notebook's own kernel).
     settings = {
         "apputils-extension/notification": {"fetchNews": "false"},
-        "notebook-extension/tracker": {"autoStartDefaultKernel": True},
+        # Every cell stays in the page, so the test can read every prompt and output.
+        "notebook-extension/tracker": {"autoStartDefaultKernel": True, "windowingMode": "none"},
     }
     for name, values in settings.items():
         path = tmp_path / "lab-settings" / "@jupyterlab" / f"{name}.jupyterlab-settings"
@@ -233,3 +239,186 @@ def test_playground_in_jupyterlab(lab, tiny):
                 raise
         finally:
             browser.close()
+
+
+NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+BANNER_RGB = "rgb(255, 243, 205)"  # rerankkit.display.style: the banner's background
+# The state of the open notebook: prompts of the code cells, whether an output shows a traceback, the banners.
+_STATE_JS = """() => {
+  const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+  if (!panel) return null;
+  const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].map(e => e.textContent.trim());
+  const outputs = [...panel.querySelectorAll('.jp-OutputArea-output')];
+  const tracebacks = outputs.filter(o => /Traceback \\(most recent call last\\)/.test(o.innerText))
+                            .map(o => o.innerText.slice(-1500));
+  const stderr = [...panel.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
+                   .map(o => o.innerText.slice(0, 300));
+  const banners = [...panel.querySelectorAll('.rk-banner')].map(b => ({
+      background: getComputedStyle(b).backgroundColor,
+      inWidget: b.closest('.jupyter-widgets, .widget-box, .lm-Widget.jupyter-widget-HTML') !== null,
+      text: b.innerText.slice(0, 80)}));
+  const widgetErrors = outputs.map(o => o.innerText).filter(t => t.includes('Error displaying widget'))
+                              .map(t => t.slice(0, 200));
+  return {prompts, tracebacks, stderr, banners, widgetErrors};
+}"""
+
+
+def _wait_until_run(page, name: str, timeout_s: float = 240) -> dict:
+    """Wait until Run All has finished (every prompt numbered) or stopped at an error; the final state."""
+    deadline = time.monotonic() + timeout_s
+    state: dict = {}
+    seen_errors: set[str] = set()
+    while time.monotonic() < deadline:
+        state = page.evaluate(_STATE_JS) or {}
+        seen_errors.update(state.get("widgetErrors", []))  # during the run, not only at the end
+        prompts = state.get("prompts", [])
+        idle = page.locator(".jp-StatusBar-Widget", has_text="| Idle").count() > 0
+        finished = prompts and all(p[1:-2].isdigit() for p in prompts)
+        if state.get("tracebacks") or (idle and finished):
+            state["widgetErrors"] = sorted(seen_errors)
+            return state
+        time.sleep(0.5)
+    raise AssertionError(f"{name}: Run All did not finish within {timeout_s:.0f} s; prompts {state.get('prompts')}")
+
+
+def _widget(page, text: str):
+    """The output area holding the widget with a button labelled ``text``."""
+    button = page.locator("button.widget-button", has_text=text).first
+    button.wait_for(state="visible", timeout=30_000)
+    return page.locator(".jp-OutputArea-output").filter(has=button).first, button
+
+
+def _text_box(area, label: str):
+    return area.locator(".widget-text", has=area.page.locator("label", has_text=label)).locator("input").first
+
+
+def _drive_playground(page):
+    area, rerank = _widget(page, "Rerank")
+    box = _text_box(area, "max_length")
+    box.fill("5")
+    box.press("Enter")
+    area.locator(".rk-notice", has_text="below the smallest allowed, 16").wait_for(timeout=30_000)
+    assert box.input_value() == "16"
+    rerank.click()
+    area.locator(".rk-badge", has_text="max_length 16").wait_for(timeout=60_000)
+    assert area.locator(".rk-card").count() > 1 and area.locator(".rk-error").count() == 0
+    return area
+
+
+def _drive_cross_lingual(page):
+    area, score = _widget(page, "Score")
+    score.click()
+    area.locator(".rk-status", has_text="pairs scored").wait_for(timeout=60_000)
+    assert area.locator("img").first.is_visible() and area.locator("tr[data-relevance]").count() > 0
+    return area
+
+
+def _drive_traps(page):
+    area, button = _widget(page, "Re-score")
+    area.locator("textarea").first.fill("A completely rewritten passage about something else entirely.")
+    button.click()
+    area.locator("b", has_text="edited").first.wait_for(timeout=60_000)
+    assert area.locator(".rk-stages [data-role]").count() > 0 and area.locator(".rk-error").count() == 0
+    return area
+
+
+def _drive_dashboard(page):
+    area, run = _widget(page, "Run benchmark")
+    box = _text_box(area, "repeats")
+    box.fill("500")
+    box.press("Enter")
+    area.locator(".rk-notice", has_text="above the largest allowed, 50").wait_for(timeout=30_000)
+    box.fill("1")
+    box.press("Enter")
+    run.click()
+    area.locator(".rk-status", has_text="cells ran").wait_for(timeout=120_000)
+    assert area.locator("table.rk-timing").is_visible() and area.locator(".rk-banner", has_text="Timing").count() == 1
+    return area
+
+
+def _drive_explain(page):
+    # The attention view above (bertviz) draws offline from the JavaScript shipped with rerankkit.
+    attention = page.locator(".jp-OutputArea-output", has_text="A look inside").first
+    if attention.count():
+        page.wait_for_function("e => e.querySelectorAll('svg *').length > 0", arg=attention.element_handle(),
+                               timeout=30_000)
+    area, button = _widget(page, "Explain")
+    area.locator(".widget-toggle-buttons button", has_text="occlusion").click()
+    button.click()
+    area.locator(".rk-status", has_text="words in").wait_for(timeout=120_000)
+    assert area.locator(".rk-explain .rk-w").count() > 0 and area.locator(".rk-probes tr[data-edit]").count() == 6
+    return area
+
+
+def _drive_evaluation(page):
+    area, run = _widget(page, "Run")
+    run.click()
+    area.locator(".rk-status", has_text="pairs scored").wait_for(timeout=120_000)
+    return area
+
+
+DRIVERS = {"01": _drive_playground, "03": _drive_cross_lingual, "04": _drive_traps, "05": _drive_dashboard,
+           "06": _drive_explain, "07": _drive_evaluation}
+
+
+def _shut_down_kernels(base: str, token: str) -> None:
+    """Stop the notebook's kernel through the server's REST API, so the next notebook has the CPU to itself."""
+    headers = {"Authorization": f"token {token}"}
+    with urllib.request.urlopen(urllib.request.Request(f"{base}/api/kernels", headers=headers), timeout=10) as r:
+        kernels = json.loads(r.read())
+    for kernel in kernels:
+        request = urllib.request.Request(f"{base}/api/kernels/{kernel['id']}", method="DELETE", headers=headers)
+        urllib.request.urlopen(request, timeout=30).close()
+
+
+@pytest.mark.slow
+def test_every_notebook_in_jupyterlab(lab):
+    base, token = lab
+    problems: list[str] = []
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            for name in NOTEBOOKS:
+                stem = name.removesuffix(".ipynb")
+                page = browser.new_page(viewport={"width": 1300, "height": 1400})
+                page.set_default_timeout(60_000)
+                try:
+                    # A workspace of its own, reset: only this notebook is open (no tabs restored from before).
+                    page.goto(f"{base}/lab/workspaces/nb{name[:2]}/tree/{name}?reset&token={token}")
+                    page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell",
+                                           timeout=120_000)
+                    page.locator(".jp-StatusBar-Widget", has_text="| Idle").first.wait_for(timeout=120_000)
+                    page.get_by_role("menuitem", name="Run", exact=True).click()
+                    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+                    state = _wait_until_run(page, name)
+                    page.screenshot(path=str(_artifacts() / f"{stem}-top.png"))
+                    problems += [f"{name}: traceback:\n{t}" for t in state["tracebacks"]]
+                    problems += [f"{name}: {e}" for e in state["widgetErrors"]]
+                    problems += [f"{name}: progress bar or error on stderr: {e!r}" for e in state["stderr"]
+                                 if "Traceback" in e or "%|" in e]
+                    unstyled = [b["text"] for b in state["banners"] if b["background"] != BANNER_RGB]
+                    problems += [f"{name}: unstyled banner: {t!r}" for t in unstyled]
+                    loose = [b["text"] for b in state["banners"] if not b["inWidget"]]
+                    if len(loose) > 1:
+                        problems.append(f"{name}: {len(loose)} banners outside widgets (one notice per notebook)")
+                    drive = DRIVERS.get(name[:2])
+                    if drive is not None and not state["tracebacks"]:
+                        area = drive(page)
+                        area.scroll_into_view_if_needed()
+                        area.screenshot(path=str(_artifacts() / f"{stem}-widget.png"))
+                        width = area.evaluate("e => [e.scrollWidth, e.clientWidth]")
+                        if width[0] > width[1] + 2:
+                            problems.append(f"{name}: the widget is wider than its output area ({width})")
+                        after = page.evaluate(_STATE_JS)
+                        problems += [f"{name}: after the click: {e}" for e in after["widgetErrors"]]
+                        problems += [f"{name}: unstyled banner after the click: {b['text']!r}"
+                                     for b in after["banners"] if b["background"] != BANNER_RGB]
+                except Exception:
+                    page.screenshot(path=str(_artifacts() / f"{stem}-failure.png"))
+                    raise
+                finally:
+                    page.close()
+                    _shut_down_kernels(base, token)
+        finally:
+            browser.close()
+    assert not problems, "\n".join(problems)

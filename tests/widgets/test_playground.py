@@ -84,7 +84,7 @@ def test_same_pairs_again_come_from_the_cache(tiny, calls):
     assert (app.model_calls, app.cache_hits, len(calls)) == (1, 1, 1)
     assert app.ranking.indices == first.indices
     assert "from the cache" in app.status.value
-    app.max_length.value = 64  # a different key: scored again
+    app.max_length.value = "64"  # a different key: scored again
     app.button.click()
     assert (app.model_calls, len(calls)) == (2, 2)
 
@@ -165,7 +165,7 @@ def test_a_model_spec_loads_on_first_click_and_shows_device_and_dtype(tiny):
     assert app.reranker is not None and app.last_error is None
     assert "device</b> cpu" in app.badge.value and "dtype</b> fp32" in app.badge.value
     assert "Random weights" in app.badge.value
-    assert app.max_length.max == app.reranker.info.model_max_length
+    assert app.max_length_limit == app.reranker.info.model_max_length
 
 
 def test_raw_table_toggles_and_lists_every_row(tiny, calls):
@@ -174,7 +174,7 @@ def test_raw_table_toggles_and_lists_every_row(tiny, calls):
     assert app.table.layout.display == "none"
     app.show_table.value = True
     assert app.table.layout.display is None
-    for header in ["input index", "text", "raw logit", "normalized score", "tokens", "truncated"]:
+    for header in ["input index", "text", "raw logit", "sigmoid score", "tokens", "truncated"]:
         assert f"<th>{header}</th>" in app.table.value
     assert app.table.value.count("</tr>") == len(PASSAGES) + 1
     top = app.ranking[0]
@@ -201,3 +201,42 @@ def test_text_is_escaped_in_cards_and_table(tiny, calls):
     app.button.click()
     assert "<script>" not in app.cards.value and "<script>" not in app.table.value
     assert "&lt;script&gt;" in app.cards.value
+
+
+@pytest.mark.parametrize(
+    ("typed", "used", "said"),
+    [("5", "16", "below the smallest allowed, 16"), ("99999", None, "above the largest allowed"), ("64", "64", "")],
+)
+def test_max_length_changes_are_said_in_the_widget(tiny, calls, typed, used, said):
+    app = make(tiny, calls)
+    app.max_length.value = typed
+    assert app.max_length.value == (used or str(app.max_length_limit))
+    assert (said in app.notice_text) and (bool(said) == bool(app.notice_text))
+    if said:
+        assert "rk-notice" in app.notice.value
+    app.button.click()
+    assert app.ranking is not None and app.last_error is None
+    assert said in app.notice_text  # the note stays up after Rerank
+    assert f"max_length</b> {app.max_length.value}" in app.badge.value  # the header shows the value in use
+
+
+def test_a_max_length_that_is_not_a_number_is_refused_in_the_widget(tiny, calls):
+    app = make(tiny, calls)
+    app.max_length.value = "abc"
+    assert "'abc' is not a whole number" in app.notice_text
+    app.button.click()
+    assert app.ranking is None and "'abc' is not a whole number" in app.last_error
+    assert app.cards.value == ""
+
+
+@pytest.mark.parametrize(
+    ("typed", "value", "said"),
+    [("high", 0.5, "'high' is not a number"), ("1.7", 1.0, "outside [0, 1]"), ("-3", 0.0, "outside [0, 1]"),
+     ("0.3", 0.3, ""), ("strict", 0.8, "")],
+)
+def test_typed_thresholds_are_used_or_refused_out_loud(tiny, calls, typed, value, said):
+    app = make(tiny, calls)
+    app.threshold_box.value = typed
+    assert app.threshold.value == pytest.approx(value)
+    assert app.threshold_box.value == f"{value:.2f}"
+    assert (said in app.notice_text) and (bool(said) == bool(app.notice_text))

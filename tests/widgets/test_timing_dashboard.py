@@ -57,3 +57,31 @@ def test_plots_refuse_a_table_where_nothing_ran():
         plots.throughput_plot(table)
     with pytest.raises(ValueError, match="benchmark"):
         plots.latency_plot(pd.DataFrame({"x": [1]}))
+
+
+def test_unavailable_rows_collapse_with_their_reason_and_the_caveat_is_about_timing(dashboard):
+    dashboard.run_button.click()
+    page = dashboard.output.value
+    assert page.count("</tr>") == 1 + 2 + 1  # header, two cpu rows, one collapsed cuda row
+    assert "2, 4" in page  # the cuda row lists its batch sizes together
+    cuda_note = dashboard.table[dashboard.table.device == "cuda"].note.iloc[0]
+    assert cuda_note and cuda_note in page  # the reason sits next to its status
+    assert "Timing caveat" in page and "not how fast the real model is" in page
+    assert "scores mean nothing" not in page
+    assert "tokens_per_s" not in page  # fewer default columns; .table keeps them all
+    assert "tokens_per_s" in dashboard.table.columns
+
+
+@pytest.mark.parametrize(("typed", "used", "said"), [("500", "50", "above the largest allowed, 50"),
+                                                     ("0", "1", "below the smallest allowed, 1"), ("3", "3", "")])
+def test_repeats_changes_are_said_in_the_widget(dashboard, typed, used, said):
+    dashboard.repeats.value = typed
+    assert dashboard.repeats.value == used
+    assert (said in dashboard.notice_text) and (bool(said) == bool(dashboard.notice_text))
+
+
+def test_repeats_that_are_not_a_number_stop_the_run(dashboard):
+    dashboard.repeats.value = "lots"
+    assert "'lots' is not a whole number" in dashboard.notice_text
+    dashboard.run_button.click()
+    assert dashboard.table is None and "&#x27;lots&#x27; is not a whole number" in dashboard.output.value

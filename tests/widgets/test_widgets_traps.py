@@ -64,3 +64,55 @@ def test_cross_lingual_explorer_needs_languages(tiny):
     assert "at least one query language" in app.last_error and app.matrix is None
     with pytest.raises(ValueError, match="no facts"):
         CrossLingualExplorer(tiny, fact_set="keyword_traps")
+
+
+def test_trap_explorer_shows_rank_shifts_and_marks_the_edit(tiny, encoder):
+    app = TrapExplorer(tiny, encoder=encoder, case_id="kt-en-001")
+    case = cases.load("keyword_traps")["kt-en-001"]
+    assert "was #" not in app.table.value and "edited" not in app.table.value
+    last = app.comparison.sort_values("bm25_rank").passage_id.iloc[-1]
+    app.passage.value = last
+    app.editor.value = case.query  # BM25's last passage becomes the query itself: BM25 moves it to the top
+    app.button.click()
+    was = int(app.previous.set_index("passage_id").loc[last, "bm25_rank"])
+    assert app.comparison.set_index("passage_id").loc[last, "bm25_rank"] == 1 < was
+    assert f"▲{was - 1} (was #{was})" in app.table.value
+    assert "<b style='color:#1565c0'>edited</b>" in app.table.value and app.edited == {last}
+    app.reset.click()
+    assert app.edited == set() and "edited</b>" not in app.table.value
+
+
+def test_trap_explorer_says_inside_when_a_passage_is_truncated(tiny, encoder, recwarn):
+    app = TrapExplorer(tiny, encoder=encoder, case_id="kt-en-001")
+    assert app.notice_text == ""
+    app.editor.value = "word " * 2000
+    app.button.click()
+    assert "Truncated: p3 lost" in app.notice_text and "rk-notice" in app.notice.value
+    assert "tokens cut by max_length" in app.table.value and "rk-fold" in app.table.value  # the long text folds
+    assert not [w for w in recwarn if "truncat" in str(w.message).lower()]  # nothing goes to the log
+
+
+def test_trap_explorer_clears_the_ranking_on_error(tiny, encoder):
+    app = TrapExplorer(tiny, encoder=encoder)
+    assert app.table.value
+    app.editor.value = "   "
+    app.button.click()
+    assert app.last_error and app.table.value == "" and app.comparison is None
+    assert "Nothing scored" in app.status.value
+
+
+def test_cross_lingual_explorer_clears_old_results_on_error_and_lists_only_heatmap_languages(tiny):
+    app = CrossLingualExplorer(tiny, query_languages=["en", "zh"], passage_languages=["en", "de"])
+    assert list(app.list_language.options) == ["en", "zh"]
+    app.button.click()
+    assert app.heatmap.value and app.list_html.value
+    app.passage_languages.value = ()
+    app.fact.value = "f10"  # a fact change re-scores, and fails: nothing old stays on screen
+    assert "at least one" in app.last_error
+    assert app.heatmap.value == b"" and app.list_html.value == "" and app.matrix is None
+    assert "Nothing scored" in app.status.value
+    app.query_languages.value = ("ja", "hi")
+    assert list(app.list_language.options) == ["ja", "hi"] and app.list_language.value == "ja"
+    app.passage_languages.value = ("en",)
+    app.button.click()
+    assert app.last_error is None and list(app.matrix.index) == ["ja", "hi"] and app.heatmap.value
