@@ -20,7 +20,7 @@ import ipywidgets as widgets
 from rerankkit.evaluation.datasets import benchmark_names
 from rerankkit.evaluation.explore import data_from_uploads, side_by_side
 from rerankkit.evaluation.runner import evaluate, resolve_data
-from rerankkit.widgets._common import error_html, friendly_message, model_badge, status_html
+from rerankkit.widgets._common import error_html, friendly_message, model_badge, notice_html, read_int, status_html
 
 if TYPE_CHECKING:
     from rerankkit.evaluation.datasets import EvalData
@@ -66,6 +66,7 @@ class EvaluationExplorer(widgets.VBox):
         self.data: EvalData | None = None
         self.last_error: str | None = None
         self._thread: threading.Thread | None = None
+        self._top_n = top_n
         self._stop = threading.Event()
         self._scores_dir = Path(scores_dir or tempfile.mkdtemp(prefix="rerankkit-scores-"))
 
@@ -75,7 +76,10 @@ class EvaluationExplorer(widgets.VBox):
         self.source = widgets.Dropdown(options=options, value=source, description="Data")
         self.upload = widgets.FileUpload(accept=".tsv,.jsonl,.json,.parquet,.trec,.txt,.qrels,.run", multiple=True,
                                          description="Upload files")
-        self.top_n = widgets.BoundedIntText(value=top_n, min=1, max=1000, description="Top N")
+        # A text box, so that a refused or changed value can be said rather than clamped silently.
+        self.top_n = widgets.Text(value=str(top_n), description="Top N", layout=widgets.Layout(width="160px"))
+        self.notice = widgets.HTML()
+        self.notice_text = ""
         self.run_button = widgets.Button(description="Run", button_style="primary", icon="play",
                                          tooltip="Retrieve (when there is no run), then rerank the top N")
         self.stop_button = widgets.Button(description="Stop", icon="stop", disabled=True,
@@ -88,25 +92,40 @@ class EvaluationExplorer(widgets.VBox):
         self.run_button.on_click(self._on_run)
         self.stop_button.on_click(self._on_stop)
         super().__init__([self.badge, widgets.HBox([self.source, self.upload, self.top_n]),
-                          widgets.HBox([self.run_button, self.stop_button, self.progress]), self.status,
+                          widgets.HBox([self.run_button, self.stop_button, self.progress]), self.notice, self.status,
                           self.error, self.table, self.worse])
 
     # -- actions ---------------------------------------------------------------------------
+    def _read_top_n(self) -> int:
+        """The Top N box as a number in [1, 1000]; a change is said in the widget."""
+        value, note = read_int(self.top_n.value, "Top N", 1, 1000)
+        self.notice_text = note
+        self.notice.value = notice_html(note) if note else ""
+        if note:
+            self.top_n.value = str(value)
+        return value
+
     def _resolve(self) -> EvalData:
         if self.source.value == UPLOADED:
             if not self.upload.value:
                 raise ValueError("no files uploaded: choose queries, corpus and qrels (and a run) with Upload files")
-            return resolve_data(data_from_uploads(_uploads(self.upload.value)), k=self.top_n.value)
-        return resolve_data(self.source.value, k=self.top_n.value, download=True)
+            return resolve_data(data_from_uploads(_uploads(self.upload.value)), k=self._top_n)
+        return resolve_data(self.source.value, k=self._top_n, download=True)
 
     def _scores_path(self, data: EvalData) -> Path:
-        safe = "".join(c if c.isalnum() else "_" for c in f"{data.name}-{data.run_name}-{self.top_n.value}")
+        safe = "".join(c if c.isalnum() else "_" for c in f"{data.name}-{data.run_name}-{self._top_n}")
         return self._scores_dir / f"{safe}.scores.jsonl"
 
     def _on_run(self, _=None) -> None:
         if self._thread is not None and self._thread.is_alive():
             return
         self.error.value, self.last_error = "", None
+        try:
+            self._top_n = self._read_top_n()
+        except ValueError as exc:
+            self.last_error = friendly_message(exc)
+            self.error.value = error_html(exc)
+            return
         self._stop.clear()
         self.run_button.disabled, self.stop_button.disabled = True, False
         self.status.value = status_html("Preparing the data (the first stage runs when there is no run)...")
@@ -125,7 +144,7 @@ class EvaluationExplorer(widgets.VBox):
         try:
             data = self._resolve()
             self.data = data
-            self.report = evaluate(data, self.reranker, top_n=self.top_n.value, scores_path=self._scores_path(data),
+            self.report = evaluate(data, self.reranker, top_n=self._top_n, scores_path=self._scores_path(data),
                                    show_progress=False, stop=self._stop, on_progress=self._progress)
             self._render()
         except Exception as exc:  # noqa: BLE001 - shown in the app, never a traceback
@@ -151,9 +170,7 @@ class EvaluationExplorer(widgets.VBox):
         self.status.value = status_html(
             f"{s.n_resumed + s.n_scored} of {s.n_pairs} pairs scored ({s.n_resumed} resumed, {s.pairs_per_s:.1f} "
             f"pairs/s). " + " ".join(report.data_stats.lines()) + note)
-        self.table.value = (report.table.style.format("{:.4f}").to_html()
-                            + ("<p><i>Random weights: these figures exercise the code and mean nothing.</i></p>"
-                               if report.random_weights else ""))
+        self.table.value = report.table.style.format("{:.4f}").to_html()
         parts = [f"<h4>Queries whose nDCG@10 dropped: {len(report.worse)}</h4>"]
         for _, row in report.worse.head(3).iterrows():
             side = side_by_side(report, data, row.qid, k=3)

@@ -25,7 +25,9 @@ def test_run_on_uploaded_files(tiny, tmp_path):
     app.wait(120)
     assert app.last_error is None
     assert app.report.complete and app.report.top_n == 5
-    assert "Reranked" in app.table.value and "Random weights" in app.table.value
+    assert "Reranked" in app.table.value
+    # The widget's one random-weights notice sits in its header, not under every table.
+    assert "rk-banner" in app.badge.value and "rk-banner" not in app.table.value
     assert f"Queries whose nDCG@10 dropped: {len(app.report.worse)}" in app.worse.value
     assert "2 queries have no judged document" in app.status.value
     assert app.progress.value == app.progress.max == app.report.scoring.n_pairs
@@ -79,3 +81,16 @@ def test_side_by_side_threshold_and_plot(tiny):
     fig = plot_query_deltas(report)
     assert "random weights" in fig.axes[0].get_title()
     assert len(fig.axes[0].patches) == report.per_query.qid.nunique()
+
+
+def test_top_n_out_of_range_is_said_and_a_word_is_refused(tiny, tmp_path):
+    app = EvaluationExplorer(tiny, source="fixture", top_n=3, scores_dir=tmp_path)
+    app.top_n.value = "5000"
+    app.run_button.click()
+    app.wait(120)
+    assert "Top N 5000 is above the largest allowed, 1000: using 1000." == app.notice_text
+    assert app.top_n.value == "1000" and app.report is not None and app.report.top_n == 1000
+    app.top_n.value = "many"
+    app.run_button.click()
+    assert "'many' is not a whole number" in app.last_error and "Could not run" in app.error.value
+    assert not app.run_button.disabled
