@@ -163,7 +163,7 @@ def _bert_state_dict(e5: E5File, progress) -> dict:
     import torch
 
     h, ff = e5.hidden, e5.intermediate
-    tensor = lambda name, shape: torch.from_numpy(e5.array(name, shape))  # noqa: E731
+    tensor = lambda name, shape: torch.from_numpy(e5.array(name, shape))
     state = {
         "embeddings.word_embeddings.weight": tensor("emb.word", (e5.vocab_size, h)),
         "embeddings.position_embeddings.weight": tensor("emb.pos", (e5.max_positions, h)),

