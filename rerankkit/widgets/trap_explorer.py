@@ -127,7 +127,8 @@ class TrapExplorer(widgets.VBox):
     def _encoder_line(self) -> str:
         info = self.encoder.info
         warn = random_weights_banner(info.model_id) if info.random_weights else ""
-        return f"<div class='rk-badge'><b>Dense encoder</b> {html.escape(info.model_id)}{warn}</div>"
+        name = info.model_id if info.random_weights else info.label  # the label says what a real encoder is
+        return f"<div class='rk-badge'><b>Dense encoder</b> {html.escape(name)}{warn}</div>"
 
     def _load_case(self) -> None:
         case = self.case_set[self.case.value]
