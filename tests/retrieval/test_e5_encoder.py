@@ -84,3 +84,16 @@ def test_labelled_as_a_real_bi_encoder(e5_encoder):
     assert not info.random_weights and info.dim == 384 and info.max_length == 512
     assert "multilingual-e5-small" in info.label and "not bge-m3" in info.label and "4-bit" in info.label
     assert "random" not in info.label
+
+
+def test_offline_default_is_the_real_encoder_not_bge_m3(monkeypatch, e5_encoder):
+    from rerankkit.retrieval import load_encoder
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.delenv("RERANKKIT_ENCODER", raising=False)
+    monkeypatch.delenv("RERANKKIT_MODEL", raising=False)
+    with pytest.warns(UserWarning, match="BAAI/bge-m3 is unavailable.*multilingual-e5-small-q4"):
+        enc = load_encoder(device="cpu")
+    assert enc.info.model_id == "multilingual-e5-small-q4" and not enc.info.random_weights
+    np.testing.assert_allclose(enc.encode(["Paris"], kind="query"), e5_encoder.encode(["Paris"], kind="query"),
+                               atol=1e-6)
