@@ -105,10 +105,14 @@ def trap_top1(encoder: Any, case_set: CaseSet) -> pd.DataFrame:
     from rerankkit.retrieval import BM25Retriever
 
     rows = []
-    for case in case_set:
+    case_list = list(case_set)
+    queries = encoder.encode([case.query for case in case_list], kind="query")  # one call for all cases
+    passages = encoder.encode([p.text for case in case_list for p in case.passages], kind="passage")
+    start = 0
+    for case, q in zip(case_list, queries, strict=True):
         texts = [p.text for p in case.passages]
-        q = encoder.encode([case.query], kind="query")[0]
-        dense = int(np.argmax(encoder.encode(texts, kind="passage") @ q))
+        dense = int(np.argmax(passages[start : start + len(texts)] @ q))
+        start += len(texts)
         bm25 = BM25Retriever(texts).retrieve(case.query, k=1)[0].index
         row: dict[str, Any] = {"case": case.id, "language": case.query_language}
         for stage, index in (("dense", dense), ("bm25", bm25)):
