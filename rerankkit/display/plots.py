@@ -3,7 +3,16 @@ returns a matplotlib Figure; none of them shows or saves anything."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from rerankkit.display.style import FAIL_COLOUR, PASS_COLOUR, ROLE_COLOURS, random_weights_note
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__: list[str] = []
 
@@ -13,7 +22,8 @@ __all__ += ["bump_chart", "stage_metrics_chart", "crosslingual_heatmap", "score_
 _ROLE_COLOURS = {**ROLE_COLOURS, "other query": "#bdbdbd"}
 
 
-def bump_chart(shift, *, query_id: str | None = None, title: str | None = None, max_label: int = 40):
+def bump_chart(shift: pd.DataFrame, *, query_id: str | None = None, title: str | None = None,
+               max_label: int = 40) -> Figure:
     """Lines from each candidate's first-stage rank (left) to its reranked rank (right), coloured by role.
 
     Args:
@@ -60,7 +70,7 @@ def bump_chart(shift, *, query_id: str | None = None, title: str | None = None, 
     return fig
 
 
-def stage_metrics_chart(summary, *, title: str = "Mean over queries"):
+def stage_metrics_chart(summary: pd.DataFrame, *, title: str = "Mean over queries") -> Figure:
     """Grouped bars of mean metrics per stage (``PipelineResult.summary()`` or ``evaluate.mean_metrics``)."""
     import matplotlib.pyplot as plt
     import seaborn as sns
@@ -76,7 +86,8 @@ def stage_metrics_chart(summary, *, title: str = "Mean over queries"):
     return fig
 
 
-def crosslingual_heatmap(matrix, *, title: str = "", value_label: str = "raw logit", fmt: str = ".1f"):
+def crosslingual_heatmap(matrix: pd.DataFrame, *, title: str = "", value_label: str = "raw logit",
+                         fmt: str = ".1f") -> Figure:
     """Query language (rows) by passage language (columns), annotated (:func:`rerankkit.evaluation.crosslingual.score_matrix`).
 
     Example:
@@ -100,8 +111,8 @@ def crosslingual_heatmap(matrix, *, title: str = "", value_label: str = "raw log
     return fig
 
 
-def score_distributions(frame, *, pairs: list[tuple[str, str]] | None = None, threshold: float | None = 0.5,
-                        value: str = "score", title: str = ""):
+def score_distributions(frame: pd.DataFrame, *, pairs: list[tuple[str, str]] | None = None,
+                        threshold: float | None = 0.5, value: str = "score", title: str = "") -> Figure:
     """Scores of matching and non-matching passages per language pair, with the threshold as a line.
 
     Args:
@@ -148,7 +159,7 @@ def score_distributions(frame, *, pairs: list[tuple[str, str]] | None = None, th
 __all__ += ["plot_score_scale", "plot_padding", "plot_threshold_sweep"]
 
 
-def _figure(width: float = 7, height: float = 4):
+def _figure(width: float = 7, height: float = 4) -> tuple[Figure, Axes]:
     """A new figure and axes, closed in pyplot so that a notebook shows it once, as the cell's value.
 
     Creating it through pyplot loads the notebook's inline backend, which is what renders a
@@ -161,7 +172,8 @@ def _figure(width: float = 7, height: float = 4):
     return fig, ax
 
 
-def plot_score_scale(logits=None, *, threshold: float | None = 0.5, title: str | None = None):
+def plot_score_scale(logits: Sequence[float] | np.ndarray | None = None, *, threshold: float | None = 0.5,
+                     title: str | None = None) -> Figure:
     """The sigmoid curve from raw logit to normalized score, with scored pairs marked on it.
 
     Args:
@@ -203,7 +215,7 @@ def plot_score_scale(logits=None, *, threshold: float | None = 0.5, title: str |
     return fig
 
 
-def plot_padding(frame, *, title: str | None = None):
+def plot_padding(frame: pd.DataFrame, *, title: str | None = None) -> Figure:
     """Share of processed tokens that are padding, per batch size, unsorted against length-sorted.
 
     Args:
@@ -230,7 +242,8 @@ def plot_padding(frame, *, title: str | None = None):
     return fig
 
 
-def plot_threshold_sweep(frame, *, presets: dict[str, float] | None = None, title: str | None = None):
+def plot_threshold_sweep(frame: pd.DataFrame, *, presets: dict[str, float] | None = None,
+                         title: str | None = None) -> Figure:
     """Precision, recall and F1 against the threshold, with the named presets marked.
 
     Args:
@@ -268,7 +281,7 @@ def plot_threshold_sweep(frame, *, presets: dict[str, float] | None = None, titl
 
 __all__ += ["throughput_plot", "latency_plot", "cold_start_plot"]
 
-def _timed(table):
+def _timed(table: pd.DataFrame) -> pd.DataFrame:
     """Rows of a :func:`rerankkit.measure.timing.benchmark` table that ran, with a device/dtype label."""
     if "status" not in table.columns or "pairs_per_s" not in table.columns:
         raise ValueError("expected a table from rerankkit.measure.timing.benchmark (columns status, pairs_per_s, ...)")
@@ -280,12 +293,12 @@ def _timed(table):
     return ok
 
 
-def _timing_title(ax, table, text: str) -> None:
+def _timing_title(ax: Axes, table: pd.DataFrame, text: str) -> None:
     only = "timing_only" in table.columns and bool(table["timing_only"].fillna(False).astype(bool).any())
     ax.set_title(text + (f"\n({random_weights_note(timing_only=True).split(':')[0]})" if only else ""))
 
 
-def throughput_plot(table):
+def throughput_plot(table: pd.DataFrame) -> Figure:
     """Bar chart of pairs/s by device and dtype, one bar group per batch size (median, with min-max).
 
     Example:
@@ -311,7 +324,7 @@ def throughput_plot(table):
     return fig
 
 
-def latency_plot(table):
+def latency_plot(table: pd.DataFrame) -> Figure:
     """Median batch latency (p50, with p95 dashed) against batch size, one line per device/dtype and length.
 
     Example:
@@ -339,7 +352,7 @@ def latency_plot(table):
     return fig
 
 
-def cold_start_plot(table):
+def cold_start_plot(table: pd.DataFrame) -> Figure:
     """Load time and first-response time per device and dtype (from a benchmark table or cold_start rows).
 
     Example:

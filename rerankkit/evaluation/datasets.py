@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from rerankkit._utils.checks import check_positive_int
-from rerankkit.errors import MissingDependencyError
+from rerankkit._utils.optional import require
 from rerankkit.evaluation import formats
 
 if TYPE_CHECKING:
@@ -252,6 +252,7 @@ def first_stage_run(data: EvalData, *, kind: Literal["bm25", "dense"] = "bm25", 
     check_positive_int(k, "k")
     ids = list(data.docs)
     texts = [data.docs[d] for d in ids]
+    retriever: BM25Retriever | DenseRetriever
     if kind == "bm25":
         retriever = BM25Retriever(texts)
     elif kind == "dense":
@@ -335,23 +336,13 @@ def load_benchmark(name: str, *, k: int = 100, download: bool = True,
     return load_folder(folder, name=name)
 
 
-def _require_ir_datasets():
-    try:
-        import ir_datasets
-    except ImportError as exc:
-        raise MissingDependencyError(
-            "benchmark sets need the optional package 'ir_datasets'. Install it with: "
-            "pip install 'rerankkit[data]'  (or pip install ir_datasets)") from exc
-    return ir_datasets
-
-
 def prepare(name: str, *, k: int = 100, cache_dir: str | os.PathLike | None = None,
             show_progress: bool = True) -> Path:
     """Download a benchmark with ``ir_datasets``, build the BM25 top ``k`` and cache it in standard files.
 
     The cached corpus keeps only the documents the run or the qrels name (the rest is never scored).
     """
-    ir_datasets = _require_ir_datasets()
+    ir_datasets = require("ir_datasets", feature="Benchmark sets")
     check_positive_int(k, "k")
     dataset_id = _ir_datasets_id(name)
     folder = dataset_cache_dir(name, cache_dir)

@@ -76,7 +76,7 @@ def side_by_side(report: EvaluationReport, data: EvalData, qid: str, *, k: int =
     rer = list(report.reranked[qid])[:k]
     rows = []
     for i in range(max(len(base), len(rer))):
-        row = {"rank": i + 1}
+        row: dict[str, object] = {"rank": i + 1}
         for stage, ids in (("base", base), ("reranked", rer)):
             d = ids[i] if i < len(ids) else None
             row.update({f"{stage}_docid": d, f"{stage}_grade": labels.get(d, 0) if d else None,
@@ -107,7 +107,7 @@ def precision_threshold(report: EvaluationReport, data: EvalData, target: float 
         for d, logit in docs.items():
             labels.append(int(data.qrels[qid].get(d, 0) >= 1))
             scores.append(logit)
-    sweep = sweep_thresholds(labels, sigmoid(np.asarray(scores)))
+    sweep = sweep_thresholds(labels, np.asarray(sigmoid(np.asarray(scores))))
     ok = sweep[sweep["precision"] >= target]
     if ok.empty:
         return {"threshold": None, "precision": float(sweep["precision"].max()), "recall": None, "n_pass": 0,

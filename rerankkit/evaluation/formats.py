@@ -124,10 +124,10 @@ def read_queries(path: str | os.PathLike) -> dict[str, str]:
             qid, text = parts[0].strip(), parts[1]
         else:
             item = _json_record(p, n, line, '{"_id": ..., "text": ...}')
-            qid, text = _first(item, _ID_KEYS), _first(item, _QUERY_TEXT_KEYS)
-            if qid is None or not isinstance(text, str) or not text.strip():
+            raw_id, raw_text = _first(item, _ID_KEYS), _first(item, _QUERY_TEXT_KEYS)
+            if raw_id is None or not isinstance(raw_text, str) or not raw_text.strip():
                 raise FormatError(p, n, 'keys "_id" and "text" (a non-empty string)', _short(line))
-            qid = str(qid)
+            qid, text = str(raw_id), raw_text
         _put(out, qid, text, p, n, "query")
     if not out:
         raise FormatError(p, None, "at least one query", "an empty file")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -38,7 +38,7 @@ __all__ = ["EvaluationReport", "compare_runs", "measures", "significance", "summ
 STAGES = ("Base", "Reranked")
 
 
-def measures(top_n: int) -> dict[str, object]:
+def measures(top_n: int) -> dict[str, Any]:
     """The ir-measures objects by display name: ``nDCG@10, MRR@10, Recall@<top_n>, MAP``."""
     ir_measures = require("ir_measures", feature="Evaluation metrics")
     check_positive_int(top_n, "top_n")
@@ -47,7 +47,7 @@ def measures(top_n: int) -> dict[str, object]:
 
 
 def _per_query(qrels: Mapping[str, Mapping[str, int]], run: Mapping[str, Mapping[str, float]],
-               table: Mapping[str, object], queries: Sequence[str]) -> dict[tuple[str, str], float]:
+               table: Mapping[str, Any], queries: Sequence[str]) -> dict[tuple[str, str], float]:
     import ir_measures
 
     clean_qrels = {q: {d: int(g) for d, g in qrels[q].items()} for q in queries}

@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 
@@ -59,7 +59,7 @@ class ScoreLog:
     def __init__(self, path: str | os.PathLike, meta: Mapping[str, object]) -> None:
         self.path = Path(path)
         self.meta = {"format": _FORMAT, **meta}
-        self._file = None
+        self._file: TextIO | None = None
 
     def read(self) -> dict[Key, float]:
         """The scores already in the file (empty when it does not exist); trims a line cut short by a kill."""
@@ -80,10 +80,10 @@ class ScoreLog:
         if not isinstance(header, dict) or header.get("format") != _FORMAT:
             raise FormatError(self.path, 1, f"a rerankkit score file header ({_FORMAT}); this file is something "
                               "else: pass another --scores path")
-        for key in ("model", "max_length"):
-            if header.get(key) != self.meta.get(key):
-                raise ValueError(f"{self.path} holds scores of {key}={header.get(key)!r}, but this run uses "
-                                 f"{key}={self.meta.get(key)!r}: pass another score file, or delete this one to "
+        for field in ("model", "max_length"):
+            if header.get(field) != self.meta.get(field):
+                raise ValueError(f"{self.path} holds scores of {field}={header.get(field)!r}, but this run uses "
+                                 f"{field}={self.meta.get(field)!r}: pass another score file, or delete this one to "
                                  "start over")
         scores: dict[Key, float] = {}
         for n, line in enumerate(lines[1:], start=2):
@@ -101,10 +101,11 @@ class ScoreLog:
         """Open for appending, writing the header first when the file is new or empty."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         new = not self.path.exists() or self.path.stat().st_size == 0
-        self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - kept open across batches, closed by close()
+        file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - kept open across batches, closed by close()
         if new:
-            self._file.write(json.dumps(self.meta, ensure_ascii=False) + "\n")
-            self._file.flush()
+            file.write(json.dumps(self.meta, ensure_ascii=False) + "\n")
+            file.flush()
+        self._file = file
 
     def append(self, keys: Sequence[Key], scores: Sequence[float]) -> None:
         """Append one batch and flush it to the operating system."""
@@ -325,6 +326,10 @@ def rerank_run(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> RerankResult:
     """Rerank each query's top ``top_n`` documents of ``data.run`` (see :func:`score_pairs` for the arguments)."""
+    if data.run is None:
+        raise ValueError(f"{data.name} has no first-stage run to rerank: pass a run file, or build one with "
+                         "first_stage_run(data)")
+    run = data.run
     top = data.top(top_n)
     keys = [(q, d) for q, docs in top.items() for d in docs]
     log = None
@@ -335,7 +340,7 @@ def rerank_run(
     scores, stats = score_pairs(reranker, keys, lambda k: (queries[k[0]], docs[k[1]]), log=log,
                                 batch_size=batch_size, show_progress=show_progress, stop=stop,
                                 on_progress=on_progress)
-    base = {q: {d: float(data.run[q][d]) for d in ids} for q, ids in top.items()}
+    base = {q: {d: float(run[q][d]) for d in ids} for q, ids in top.items()}
     reranked = {}
     for q, ids in top.items():
         if all((q, d) in scores for d in ids):

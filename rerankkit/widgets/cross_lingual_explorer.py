@@ -24,6 +24,7 @@ from rerankkit.widgets._common import busy, error_html, friendly_message, model_
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.figure import Figure
 
     from rerankkit.scoring.reranker import Reranker
     from rerankkit.scoring.results import Ranking
@@ -90,7 +91,7 @@ class CrossLingualExplorer(widgets.VBox):
         self.matrix: pd.DataFrame | None = None
         self.ranking: Ranking | None = None
         self.candidates: list = []
-        self.figure = None
+        self.figure: Figure | None = None
         self.last_error: str | None = None
         langs = list(self.fact_set.languages)
 

@@ -143,6 +143,8 @@ class EvaluationExplorer(widgets.VBox):
     # -- rendering -------------------------------------------------------------------------
     def _render(self) -> None:
         report, data = self.report, self.data
+        if report is None or data is None:  # nothing has run yet
+            return
         s = report.scoring
         note = "" if report.complete else (" Stopped: the table covers the queries fully reranked; press Run to "
                                            "continue from the score file.")

@@ -1,0 +1,89 @@
+"""Start or join a Ray runtime: a local one sized to this machine, or a cluster named by an address.
+
+With no address (and no ``RAY_ADDRESS`` in the environment) :func:`ray_runtime` starts Ray inside this
+process's machine with one logical CPU per core and shuts it down on exit. With an address it connects to
+that cluster and only disconnects. A runtime that is already running (``ray.init`` called by the user or
+a test fixture) is used as it is and left running.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rerankkit._utils.optional import require
+
+__all__ = ["ray_runtime", "import_ray", "cluster_address"]
+
+# Loggers whose lines tell a learner nothing about the job: execution plans, a local token set-up note,
+# nothing else is hidden.
+_CHATTY_LOGGERS = (
+    "ray._private.authentication.authentication_token_setup",
+    "ray.data._internal.execution.streaming_executor",
+)
+
+
+def import_ray() -> Any:
+    """Import ``ray`` and ``ray.data``, or raise MissingDependencyError naming the install command."""
+    ray = require("ray", feature="Batch reranking on Ray Data (rerankkit.scale)")
+    require("ray.data", feature="Batch reranking on Ray Data (rerankkit.scale)")
+    return ray
+
+
+def cluster_address(address: str | None = None) -> str | None:
+    """The cluster to join: ``address`` if given, else ``$RAY_ADDRESS``, else None (start Ray locally).
+
+    Example:
+        >>> cluster_address("ray://head:10001")
+        'ray://head:10001'
+    """
+    return address or os.environ.get("RAY_ADDRESS") or None
+
+
+def quiet_ray_logs(quiet: bool = True) -> None:
+    """Keep Ray Data's progress bars and warnings; hide execution plans and set-up notes."""
+    level = logging.ERROR if quiet else logging.INFO
+    for name in _CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(level)
+
+
+@contextmanager
+def ray_runtime(
+    address: str | None = None,
+    *,
+    num_cpus: int | None = None,
+    runtime_env: dict | None = None,
+    quiet: bool = True,
+) -> Iterator[Any]:
+    """Yield the ``ray`` module with a runtime up: joined, started locally, or already running.
+
+    Args:
+        address: A Ray cluster address (``ray://host:10001`` or ``host:6379``); default ``$RAY_ADDRESS``;
+            with neither, Ray starts locally and is shut down when the block ends.
+        num_cpus: Logical CPUs of a local runtime (default: the machine's cores).
+        runtime_env: Passed to ``ray.init`` (on a cluster, e.g. ``{"pip": ["rerankkit[scale]"]}``).
+        quiet: Hide Ray's execution plans and set-up notes; progress bars and warnings stay.
+    """
+    ray = import_ray()
+    quiet_ray_logs(quiet)
+    if ray.is_initialized():
+        yield ray
+        return
+    target = cluster_address(address)
+    common: dict[str, Any] = {"logging_level": logging.WARNING if quiet else logging.INFO}
+    if runtime_env:
+        common["runtime_env"] = runtime_env
+    if target:
+        ray.init(address=target, **common)
+    else:
+        cpus = num_cpus or os.cpu_count() or 1
+        # The dashboard needs ray[default]; Ray Data's progress bars and stats() tell the same story here.
+        ray.init(num_cpus=cpus, include_dashboard=False, **common)
+    quiet_ray_logs(quiet)  # ray.init configures its loggers again
+    try:
+        yield ray
+    finally:
+        ray.shutdown()
