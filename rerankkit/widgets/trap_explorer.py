@@ -180,7 +180,8 @@ class TrapExplorer(widgets.VBox):
 
     def _encoder_line(self) -> str:
         info = self.encoder.info
-        line = f"<div class='rk-badge'><b>Dense encoder</b> {html.escape(info.model_id)}</div>"
+        name = info.model_id if info.random_weights else info.label  # the label says what a real encoder is
+        line = f"<div class='rk-badge'><b>Dense encoder</b> {html.escape(name)}</div>"
         if info.random_weights and not self.reranker.info.random_weights:  # one banner per widget
             line += random_weights_banner(info.model_id)
         return line

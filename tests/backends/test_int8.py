@@ -169,7 +169,8 @@ def test_random_spec_of_base_and_unknown_names():
 
 
 def test_random_spec_loads_labelled_timing_only(monkeypatch, tmp_path):
-    small = dict(vocab_size=8100, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
+    # XLM-R's vocabulary: the real tokenizer's 250,002 ids (and the small fallback's 8,005) all fit.
+    small = dict(vocab_size=250_002, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
                  max_position_embeddings=130, type_vocab_size=1)
     monkeypatch.setitem(synthetic.RANDOM_SHAPES, "acme/small-reranker", small)
     monkeypatch.setenv("RERANKKIT_CACHE", str(tmp_path))
@@ -181,6 +182,7 @@ def test_random_spec_loads_labelled_timing_only(monkeypatch, tmp_path):
     marker = json.loads((tmp_path / rr.info.path.split("/")[-1] / synthetic.MARKER_FILE).read_text())
     assert marker["timing_only"] and marker["random_weights"] and marker["shape_of"] == "acme/small-reranker"
     assert rr.score("q", ["a", "b"]).shape == (2,)
+    assert len(rr.tokenizer) == len(rerankkit.load("tiny-random").tokenizer)  # the same tokenizer as tiny-random
     # Built once: loading again reuses the folder.
     assert rerankkit.load("random:acme/small-reranker", device="cpu").info.path == rr.info.path
     assert len(list(tmp_path.glob("random-acme--small-reranker-*"))) == 1

