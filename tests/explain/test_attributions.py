@@ -1,17 +1,16 @@
-"""Word attributions: completeness, word sums, analytic answers on a bag-of-words model, probes."""
+"""Word attributions: integrated gradients and occlusion, checked against analytic answers and each other."""
 
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 import pytest
 import torch
 
 import rerankkit
-from rerankkit.errors import ConvergenceWarning, MissingDependencyError, SlowExplanationWarning
-from rerankkit.explain import explain, probes
+from rerankkit.errors import ConvergenceWarning, SlowExplanationWarning
+from rerankkit.explain import explain
 from rerankkit.testing import bag_of_words_reranker
 from rerankkit.text.words import group_words
 
@@ -22,13 +21,6 @@ pytestmark = pytest.mark.filterwarnings(
 
 QUERY = "What is the capital of France?"
 PASSAGE = "Paris is the capital city of France. 北京是中华人民共和国的首都。"
-# Single-piece words of the tiny-random tokenizer, so each word's weight is exact.
-WEIGHTS = {"Paris": 3.0, "city": -1.25, "panda": 2.0, "bear": -0.75, "capital": 1.5}
-
-
-@pytest.fixture(scope="module")
-def bow() -> rerankkit.Reranker:
-    return bag_of_words_reranker(WEIGHTS, bias=0.5)
 
 
 @pytest.fixture(scope="module")
@@ -36,9 +28,9 @@ def ig(tiny):
     return explain(tiny, QUERY, PASSAGE, method="integrated_gradients", n_steps=64)
 
 
-def _expected(word: str) -> float:
+def _expected(word: str, weights: dict[str, float]) -> float:
     """Analytic value of a word of the bag-of-words model: its weight (punctuation weighs 0)."""
-    return WEIGHTS.get(word.strip(".,?!"), 0.0)
+    return weights.get(word.strip(".,?!"), 0.0)
 
 
 # -- completeness and sums on the real architecture ----------------------------------------------
@@ -171,21 +163,21 @@ BOW_QUERY = "where does the panda live?"
 BOW_PASSAGE = "The panda is a bear. Paris is a capital city, not a panda home."
 
 
-def test_bow_scores_are_the_sum_of_weights(bow):
+def test_bow_scores_are_the_sum_of_weights(bow, weights):
     words = BOW_QUERY.split() + BOW_PASSAGE.split()
-    assert bow.score(BOW_QUERY, BOW_PASSAGE) == pytest.approx(0.5 + sum(_expected(w) for w in words), abs=1e-6)
+    assert bow.score(BOW_QUERY, BOW_PASSAGE) == pytest.approx(0.5 + sum(_expected(w, weights) for w in words), abs=1e-6)
 
 
 @pytest.mark.parametrize("method", ["occlusion", "integrated_gradients"])
-def test_bow_attributions_are_analytic(bow, method):
+def test_bow_attributions_are_analytic(bow, weights, method):
     ex = explain(bow, BOW_QUERY, BOW_PASSAGE, method=method, n_steps=8)
     for w in ex.words:
-        assert w.attribution == pytest.approx(_expected(w.text), abs=1e-5), w
+        assert w.attribution == pytest.approx(_expected(w.text, weights), abs=1e-5), w
     if method == "integrated_gradients":
         assert ex.baseline_score == pytest.approx(0.5, abs=1e-6)  # <unk> and specials weigh 0
         assert abs(ex.delta) < 1e-5
     else:
-        assert all(w.score_without == pytest.approx(ex.score - _expected(w.text), abs=1e-5) for w in ex.words)
+        assert all(w.score_without == pytest.approx(ex.score - _expected(w.text, weights), abs=1e-5) for w in ex.words)
 
 
 def test_ig_and_occlusion_agree_in_sign_on_the_bow_model(bow):
@@ -202,77 +194,8 @@ def test_bow_refuses_words_sharing_a_token():
         bag_of_words_reranker({"zebra": 1.0, "zebras": 2.0})  # both start with the pieces "▁", "ze", "bra"
 
 
-# -- probes ------------------------------------------------------------------------------------
-def test_probes_on_the_bow_model_have_known_changes(bow):
-    table = probes(bow, "Is the panda a bear?", "The panda is a bear.", off_topic="We sell shoes.")
-    assert table.score == pytest.approx(0.5 + 2 * (2.0 - 0.75), abs=1e-6)
-    assert table["repeat a query term"].change == pytest.approx(3 * 2.0, abs=1e-5)  # key term: "panda"
-    assert table["drop a query term"].change == pytest.approx(-2.0, abs=1e-5)
-    assert table["shuffle the passage words"].change == pytest.approx(0.0, abs=1e-5)  # order does not matter
-    assert table["swap query and passage"].change == pytest.approx(0.0, abs=1e-5)
-    assert table["append off-topic text"].change == pytest.approx(0.0, abs=1e-5)
-    assert table["negate the key sentence"].passage == "The panda is not a bear."
-    frame = table.to_frame()
-    assert list(frame.columns) == ["edit", "side", "edited text", "score", "change", "note"]
-    assert len(frame) == 6
-
-
-def test_probes_mark_edits_that_do_not_apply(tiny):
-    table = probes(tiny, "capital of France?", "Bonjour")
-    row = table["drop a query term"]
-    assert math.isnan(row.score) and "no query word" in row.note
-    assert math.isnan(table["shuffle the passage words"].score)
-    assert "data-edit" in table._repr_html_()
-
-
-def test_probe_scores_match_direct_scoring(tiny):
-    table = probes(tiny, QUERY, "Paris is the capital of France.")
-    swap = table["swap query and passage"]
-    assert swap.score == pytest.approx(tiny.score("Paris is the capital of France.", QUERY), abs=1e-4)
-
-
-# -- attention view ------------------------------------------------------------------------------
-def test_attention_weights_come_from_an_eager_copy(tiny):
-    from rerankkit.explain.attention import attention_weights
-
-    att = attention_weights(tiny, "panda?", "a bear")
-    assert att.n_layers == tiny.model.config.num_hidden_layers
-    assert att.attentions[0].shape[-1] == len(att.tokens)
-    rows = att.attentions[0][0].sum(dim=-1)
-    assert torch.allclose(rows, torch.ones_like(rows), atol=1e-4)  # softmax rows
-
-
-def test_attention_view_names_the_install_when_bertviz_is_missing(tiny, monkeypatch):
-    import sys
-
-    from rerankkit.explain.attention import attention_view
-
-    monkeypatch.setitem(sys.modules, "bertviz", None)  # makes `import bertviz` fail
-    with pytest.raises(MissingDependencyError, match=r"pip install \"rerankkit\[attention\]\""):
-        attention_view(tiny, "panda?", "a bear")
-
-
-def test_attention_view_renders_with_bertviz(tiny):
-    pytest.importorskip("bertviz")
-    from rerankkit.explain.attention import LOOK_INSIDE_NOTE, attention_view
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        view = attention_view(tiny, "panda?", "a bear")
-    assert LOOK_INSIDE_NOTE[:30] in view.data and "bertviz" in view.data
-
-
 def test_internal_batch_size_does_not_change_the_result(tiny):
     kwargs = dict(method="integrated_gradients", n_steps=16, show_progress=False)
     one_batch = explain(tiny, "capital of France?", "Paris is the capital.", **kwargs)
     small_batches = explain(tiny, "capital of France?", "Paris is the capital.", internal_batch_size=5, **kwargs)
     np.testing.assert_allclose(small_batches.token_attributions, one_batch.token_attributions, atol=1e-5)
-
-
-def test_attention_view_needs_no_cdn(tiny):
-    pytest.importorskip("bertviz")
-    from rerankkit.explain.attention import attention_view
-
-    page = attention_view(tiny, "what is panda?", "The giant panda is a bear.").data
-    assert "cdnjs.cloudflare.com/ajax/libs" not in page and "ajax.googleapis.com" not in page
-    assert "RequireJS 2.3.6" in page and page.count("data:application/javascript;base64,") == 2
