@@ -94,7 +94,9 @@ def _flagembedding() -> list[Finding]:
         import_flagembedding()
     except BrokenEnvironmentError as exc:
         fix = found[0].fix if found else SETUP_FIX
-        return [Finding("flagembedding", "fail", str(exc).split(" `rerankkit doctor`")[0], fix), *found]
+        # The known break, when there is one, has its own line below: say it once.
+        detail = str(exc).split(" Known break:")[0].split(" `rerankkit doctor`")[0]
+        return [Finding("flagembedding", "fail", detail, fix), *found]
     return [Finding("flagembedding", "ok", f"FlagEmbedding {installed_version('flagembedding')} imports"), *found]
 
 
