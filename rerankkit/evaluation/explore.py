@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from rerankkit.display.style import FAIL_COLOUR, NEUTRAL_COLOUR, PASS_COLOUR
 from rerankkit.evaluation.datasets import CORPUS, QRELS, QUERIES, RUN, EvalData, from_files
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ def plot_query_deltas(report: EvaluationReport, *, metric: str = "nDCG@10", titl
     frame = report.per_query[report.per_query.metric == metric].sort_values("delta").reset_index(drop=True)
     if frame.empty:
         raise ValueError(f"no per-query values for {metric!r}; choose one of {sorted(set(report.per_query.metric))}")
-    colours = ["#c62828" if d < 0 else "#2e7d32" if d > 0 else "#9e9e9e" for d in frame.delta]
+    colours = [FAIL_COLOUR if d < 0 else PASS_COLOUR if d > 0 else NEUTRAL_COLOUR for d in frame.delta]
     fig, ax = plt.subplots(figsize=(8, 3.6))
     sns.barplot(x=frame.index, y=frame.delta, hue=frame.index, palette=colours, legend=False, ax=ax, width=1.0)
     ax.axhline(0, color="#333", lw=0.8)

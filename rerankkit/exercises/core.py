@@ -26,11 +26,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from rerankkit.display.style import FAIL_COLOUR, PASS_COLOUR
+
 __all__ = ["AnswerError", "Exercise", "Hint", "Solution", "Verdict", "as_number", "expect_number", "same"]
 
 _STYLE = ("border-left:4px solid {colour};padding:6px 10px;margin:4px 0;background:{background};"
           "font-family:system-ui,sans-serif;font-size:14px;line-height:1.45")
-_OK, _NO, _INFO = ("#2e7d32", "#eef7ee"), ("#c62828", "#fdeeee"), ("#1565c0", "#eef3fb")
+_OK, _NO, _INFO = (PASS_COLOUR, "#eef7ee"), (FAIL_COLOUR, "#fdeeee"), ("#1565c0", "#eef3fb")
 
 
 class AnswerError(ValueError):
