@@ -77,7 +77,7 @@ def chunk(text: str, tokenizer, *, window: int, overlap: int = 0) -> list[Chunk]
         >>> rr = rerankkit.load("tiny-random")
         >>> parts = chunk("one two three four five six seven eight nine ten", rr.tokenizer, window=6, overlap=3)
         >>> [p.text for p in parts][:3]
-        ['one two three four five six', 'four five six seven eight', 'seven eight nine ten']
+        ['one two three four five six', 'four five six seven eight', 'six seven eight nine ten']
     """
     text = check_text(text, "text")
     for name, value in (("window", window), ("overlap", overlap)):
