@@ -103,6 +103,8 @@ def load(
     known = lookup(spec)
     kind: ModelKind = known.kind if known else "encoder"
     flag_class = known.flag_class if known else "FlagReranker"
+    if flag_class is None:
+        raise ValueError(f"{spec} cannot be loaded with FlagEmbedding, and the kit has no other loader for it yet")
     if resolved_dtype == "int8" and (kind != "encoder" or len(devices) > 1):
         raise ValueError(
             "dtype='int8' runs encoder rerankers on one CPU device; "
