@@ -1,0 +1,34 @@
+"""The reranker picker: clicked without a browser."""
+
+from __future__ import annotations
+
+import pytest
+
+from rerankkit.widgets import RerankerPicker
+
+
+def test_compare_renders_the_table_and_the_random_weights_notice(tiny):
+    picker = RerankerPicker(["tiny-random", "no/such-model"], sets=["keyword_traps"], repeats=1, loaded=[tiny])
+    picker.compare_button.click()
+    assert picker.error is None
+    assert list(picker.table.model) == ["tiny-random", "no/such-model"]
+    assert "<table" in picker.output.value and "nDCG@10" in picker.output.value and "ms_per_20" in picker.output.value
+    assert "rk-banner" in picker.output.value  # tiny-random's scores mean nothing, said inside the widget
+    assert "1 of 2 models ran" in picker.status.value
+    assert not picker.compare_button.disabled
+
+
+def test_only_ticked_models_run_and_nothing_ticked_is_an_error(tiny):
+    picker = RerankerPicker(["tiny-random", "no/such-model"], sets=["keyword_traps"], repeats=1, loaded=[tiny])
+    picker.models.value = ("tiny-random",)
+    picker.compare_button.click()
+    assert list(picker.table.model) == ["tiny-random"]
+    picker.models.value = ()
+    picker.compare_button.click()
+    assert picker.table is None and "tick at least one model" in picker.output.value
+    assert "rk-error" in picker.output.value and "Traceback" not in picker.output.value
+
+
+def test_needs_models():
+    with pytest.raises(ValueError, match="models"):
+        RerankerPicker([])
