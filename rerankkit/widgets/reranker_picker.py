@@ -45,7 +45,8 @@ class RerankerPicker(widgets.VBox):
         options = list(dict.fromkeys(models))
         if not options:
             raise ValueError("models is empty: pass at least one model spec, e.g. ['tiny-random']")
-        self.options = dict(sets=sets, n_candidates=n_candidates, repeats=repeats, loaded=loaded, loader=loader)
+        self.options: dict[str, Any] = dict(sets=sets, n_candidates=n_candidates, repeats=repeats, loaded=loaded,
+                                            loader=loader)
         self.table = None
         self.error: BaseException | None = None
         self.models = widgets.SelectMultiple(options=options, value=tuple(options), description="models",
