@@ -137,6 +137,7 @@ class Reranker:
         pad_id = self.tokenizer.pad_token_id
         device = self.model.device
         logits = np.empty(n, dtype=np.float64)
+        uses_segments = self._uses_token_types()
         batches = range(0, n, batch_size)
         if show_progress is None:
             show_progress = n >= PROGRESS_MIN_PAIRS
@@ -153,9 +154,22 @@ class Reranker:
                 for row, i in enumerate(idx):
                     ids[row, : lengths[i]] = torch.as_tensor(input_ids[i])
                     mask[row, : lengths[i]] = 1
-                out = self.model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits
+                inputs = {"input_ids": ids.to(device), "attention_mask": mask.to(device)}
+                if uses_segments:
+                    inputs["token_type_ids"] = self._token_type_ids(ids, mask).to(device)
+                out = self.model(**inputs).logits
                 logits[idx] = out.view(-1).float().cpu().numpy()
         return logits
+
+    def _uses_token_types(self) -> bool:
+        # BERT-style pairs mark the passage with token type 1; XLM-R has one token type.
+        return ("token_type_ids" in getattr(self.tokenizer, "model_input_names", ())
+                and getattr(getattr(self.model, "config", None), "type_vocab_size", 1) > 1)
+
+    def _token_type_ids(self, ids, mask):
+        """0 up to and including the first separator, 1 after it (``[CLS] q [SEP] p [SEP]``), 0 on padding."""
+        sep = ids == self.tokenizer.sep_token_id
+        return ((sep.long().cumsum(dim=1) - sep.long()) > 0).long() * mask
 
     def _batch_size(self, batch_size: object) -> int:
         # None means the reranker's own; 0, negatives and floats are errors, never silently replaced.
