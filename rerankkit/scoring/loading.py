@@ -147,9 +147,9 @@ def load(
     flag.model.to(device=devices[0], dtype=torch_dtype(resolved_dtype))
     n_parameters = sum(p.numel() for p in flag.model.parameters())
     marker = read_marker(path)
-    random_weights = bool(marker.get("random_weights", False))
-    if not random_weights:
-        note_licence(spec, known)
+    # A tiny-random:<hub id> build is the kit's own: the named model's licence is not its.
+    licensed = None if spec.startswith(TINY_PREFIX) else known
+    note_licence(spec, licensed)
     backend = "torch"
     if resolved_dtype == "int8":
         from rerankkit.backends import quantize_int8
@@ -166,9 +166,9 @@ def load(
         model_max_length=limit,
         n_parameters=n_parameters,
         load_seconds=time.perf_counter() - started,
-        random_weights=random_weights,
+        random_weights=bool(marker.get("random_weights", False)),
         timing_only=bool(marker.get("timing_only", False)),
         backend=backend,
-        licence=known.licence if known and not random_weights else "",
+        licence=licensed.licence if licensed else "",
     )
     return Reranker(flag, info, batch_size=batch_size)
