@@ -106,6 +106,11 @@ def _cmd_download(args: argparse.Namespace) -> int:
 
         print(f"tiny-random is built locally: {tiny_random_path()}")
         return 0
+    if spec.startswith("tiny-random:"):
+        from rerankkit.models.families import tiny_family_path
+
+        print(f"{spec} is built locally: {tiny_family_path(spec)}")
+        return 0
     folder = fetch_model(spec, cache_dir=args.cache_dir, force=args.force)
     print(f"{spec} is ready at {folder}")
     return 0

@@ -104,3 +104,14 @@ def test_models_json(capsys):
     gte = rows["Alibaba-NLP/gte-multilingual-reranker-base"]
     assert gte["remote_code"] is True and gte["tiny_random_offline"] is False and gte["flag_class"] is None
     assert isinstance(gte["libraries"], list)
+
+
+def test_download_builds_tiny_random_of_a_hub_id(capsys):
+    assert main(["download", "--model", "tiny-random:cross-encoder/ms-marco-MiniLM-L6-v2"]) == 0
+    out = capsys.readouterr().out
+    assert "is built locally" in out and "ms-marco-MiniLM-L6-v2" in out
+
+
+def test_tiny_random_of_a_remote_code_model_is_a_clear_cli_error(capsys):
+    assert main(["score", "--model", "tiny-random:Alibaba-NLP/gte-multilingual-reranker-base", "q", "p"]) == 1
+    assert "trust_remote_code=True" in capsys.readouterr().err
