@@ -129,6 +129,12 @@ def load(
             "dtype='int8' runs encoder rerankers on one CPU device; "
             f"{spec} is a {kind} model on {len(devices)} device(s): use dtype='fp32' or 'bf16' there."
         )
+    if resolved_dtype == "int8" and getattr(config, "type_vocab_size", 1) > 1:
+        # The int8 exports take input_ids and attention_mask only: BERT-style pairs would lose their token types.
+        raise ValueError(
+            f"dtype='int8' runs models that read input_ids and attention_mask only; {spec} also reads token_type_ids "
+            "(which text is the passage), so its int8 scores would be wrong: use dtype='fp32' or 'bf16'."
+        )
     limit = model_limit(config, known)
     max_length = check_max_length(max_length, limit, spec)
 

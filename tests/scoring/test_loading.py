@@ -289,6 +289,11 @@ def test_tiny_bert_scores_and_counts_as_flagreranker_does():
     assert abs(flat - rr.score(*pairs[0])) > 1e-4
 
 
+def test_int8_is_refused_for_models_with_token_types():
+    with pytest.raises(ValueError, match="token_type_ids"):
+        rerankkit.load("tiny-random:cross-encoder/ms-marco-MiniLM-L6-v2", dtype="int8")
+
+
 def test_tiny_random_of_a_remote_code_model_is_refused():
     with pytest.raises(ValueError, match="trust_remote_code=True"):
         rerankkit.load("tiny-random:jinaai/jina-reranker-v2-base-multilingual")
