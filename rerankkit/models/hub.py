@@ -95,7 +95,8 @@ def fetch_model(
     if not download or _offline():
         why = "HF_HUB_OFFLINE is set" if _offline() else "downloading was not allowed"
         raise ModelUnavailableError(
-            f"{hub_id} is not in the Hugging Face cache and {why}. {_remedies(hub_id)}"
+            f"{hub_id}{f' at revision {revision}' if revision else ''} is not in the Hugging Face cache and {why}. "
+            f"{_remedies(hub_id)}"
         )
     try:
         folder = Path(snapshot_download(hub_id, cache_dir=cache, allow_patterns=patterns, etag_timeout=10,

@@ -345,7 +345,8 @@ def test_revision_and_trust_remote_code_reach_the_hub_cache(tmp_path, monkeypatc
     jina = "jinaai/jina-reranker-v2-base-multilingual"
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     snapshot = _fake_hub_cache(tmp_path / "hub", jina, remote_code_model(tmp_path / "custom"))
-    with pytest.raises(ModelUnavailableError), pytest.warns(RemoteCodeWarning, match="at revision f"):
+    with pytest.raises(ModelUnavailableError, match=f"at revision {'f' * 40} is not in"), \
+            pytest.warns(RemoteCodeWarning, match="at revision f"):
         rerankkit.load(jina, cache_dir=tmp_path / "hub", trust_remote_code=True, revision="f" * 40)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
