@@ -137,7 +137,6 @@ class Reranker:
         pad_id = self.tokenizer.pad_token_id
         device = self.model.device
         logits = np.empty(n, dtype=np.float64)
-        uses_segments = self._uses_token_types()
         batches = range(0, n, batch_size)
         if show_progress is None:
             show_progress = n >= PROGRESS_MIN_PAIRS
@@ -155,21 +154,24 @@ class Reranker:
                     ids[row, : lengths[i]] = torch.as_tensor(input_ids[i])
                     mask[row, : lengths[i]] = 1
                 inputs = {"input_ids": ids.to(device), "attention_mask": mask.to(device)}
-                if uses_segments:
-                    inputs["token_type_ids"] = self._token_type_ids(ids, mask).to(device)
+                segments = self.token_type_ids(ids, mask)
+                if segments is not None:
+                    inputs["token_type_ids"] = segments.to(device)
                 out = self.model(**inputs).logits
                 logits[idx] = out.view(-1).float().cpu().numpy()
         return logits
 
-    def _uses_token_types(self) -> bool:
-        # BERT-style pairs mark the passage with token type 1; XLM-R has one token type.
-        return ("token_type_ids" in getattr(self.tokenizer, "model_input_names", ())
-                and getattr(getattr(self.model, "config", None), "type_vocab_size", 1) > 1)
+    def token_type_ids(self, input_ids, attention_mask):
+        """The token types a BERT-style model reads for padded pairs, or ``None`` for models with one type (XLM-R).
 
-    def _token_type_ids(self, ids, mask):
-        """0 up to and including the first separator, 1 after it (``[CLS] q [SEP] p [SEP]``), 0 on padding."""
-        sep = ids == self.tokenizer.sep_token_id
-        return ((sep.long().cumsum(dim=1) - sep.long()) > 0).long() * mask
+        0 up to and including the first separator, 1 after it (``[CLS] q [SEP] p [SEP]``), 0 on padding:
+        what the tokenizer gives for a pair.
+        """
+        if "token_type_ids" not in getattr(self.tokenizer, "model_input_names", ()) or \
+                getattr(getattr(self.model, "config", None), "type_vocab_size", 1) <= 1:
+            return None
+        sep = (input_ids == self.tokenizer.sep_token_id).long()
+        return ((sep.cumsum(dim=1) - sep) > 0).long() * attention_mask
 
     def _batch_size(self, batch_size: object) -> int:
         # None means the reranker's own; 0, negatives and floats are errors, never silently replaced.
