@@ -1,4 +1,4 @@
-"""Command line: ``rerankkit check | score | download | doctor | bench | evaluate | prepare | rerank-dataset``.
+"""Command line: ``rerankkit check | score | download | models | doctor | bench | evaluate | prepare | rerank-dataset``.
 
 Examples:
     rerankkit check                      # load the default model and run the classic first check
@@ -6,6 +6,7 @@ Examples:
     rerankkit score "what is panda?" "hi" "The giant panda is a bear species."
     printf '{"query": "q", "passage": "p"}\\n' | rerankkit score --json
     rerankkit download --model BAAI/bge-reranker-v2-m3
+    rerankkit models                     # the rerankers people choose between: size, licence, limits, libraries
     rerankkit doctor                     # is this machine ready? one line per component, the fix for each problem
     rerankkit bench --model tiny-random --dtypes fp32,int8 --batch-sizes 8,32 --lengths 64,256 --repeats 3
     rerankkit rerank-dataset pairs.jsonl --output scored/ --model tiny-random
@@ -105,8 +106,50 @@ def _cmd_download(args: argparse.Namespace) -> int:
 
         print(f"tiny-random is built locally: {tiny_random_path()}")
         return 0
+    if spec.startswith("tiny-random:"):
+        from rerankkit.models.families import tiny_family_path
+
+        print(f"{spec} is built locally: {tiny_family_path(spec)}")
+        return 0
     folder = fetch_model(spec, cache_dir=args.cache_dir, force=args.force)
     print(f"{spec} is ready at {folder}")
+    return 0
+
+
+def _catalogue_rows() -> list[dict]:
+    from dataclasses import asdict
+
+    from rerankkit.models.catalogue import KNOWN_MODELS
+    from rerankkit.models.families import can_build_tiny
+
+    return [{**asdict(known), "libraries": list(known.libraries), "tiny_random_offline": can_build_tiny(hub_id)}
+            for hub_id, known in KNOWN_MODELS.items()]
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    rows = _catalogue_rows()
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    yes_no = {True: "yes", False: "no"}
+    columns = [("hub id", "hub_id"), ("kind", "kind"), ("params", "parameters"), ("max tokens", "max_tokens"),
+               ("licence", "licence"), ("remote code", "remote_code"), ("commercial", "commercial_use"),
+               ("tiny-random:<id>", "tiny_random_offline")]
+    cells = [[yes_no[row[key]] if isinstance(row[key], bool) else str(row[key]) for _, key in columns] for row in rows]
+    widths = [max(len(title), *(len(line[i]) for line in cells)) for i, (title, _) in enumerate(columns)]
+    print("  ".join(title.ljust(width) for (title, _), width in zip(columns, widths)).rstrip())
+    print("  ".join("-" * width for width in widths))
+    for line in cells:
+        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip())
+    for row in rows:
+        print(f"\n{row['hub_id']} ({row['family']}): {row['note']}")
+        print(f"  languages: {row['languages']}")
+        print(f"  readout:   {row['readout']}")
+        print(f"  libraries: {', '.join(row['libraries'])}"
+              + (f" (FlagEmbedding class {row['flag_class']})" if row["flag_class"] else ""))
+    print("\nremote code: loading runs code from the model's repository: rerankkit.load(id, trust_remote_code=True, "
+          "revision='<commit>').\ntiny-random:<id>: rerankkit.load('tiny-random:<id>') builds that architecture "
+          "offline, tiny, with random weights (scores mean nothing).")
     return 0
 
 
@@ -191,6 +234,10 @@ def build_parser() -> argparse.ArgumentParser:
     download.add_argument("--force", action="store_true",
                           help="download every file again, replacing a damaged or partial copy in the cache")
     download.set_defaults(func=_cmd_download)
+
+    models = sub.add_parser("models", help="list the rerankers the kit knows: size, licence, limits, libraries")
+    models.add_argument("--json", action="store_true", help="print the catalogue as JSON")
+    models.set_defaults(func=_cmd_models)
 
     doctor = sub.add_parser("doctor", help="check this environment and say how to fix each problem (exit 1 if broken)")
     doctor.add_argument("--model", default=None, help="the model whose weights to look for (default: $RERANKKIT_MODEL "

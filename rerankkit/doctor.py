@@ -27,6 +27,7 @@ from typing import Literal
 from rerankkit._utils.cache import cache_root
 from rerankkit._utils.environment import SETUP_FIX, import_flagembedding, installed_version, known_breaks
 from rerankkit.errors import BrokenEnvironmentError, ModelUnavailableError
+from rerankkit.models.families import TINY_PREFIX, tiny_builder
 from rerankkit.models.files import problems
 from rerankkit.models.hub import fetch_model, resolve_model_id
 from rerankkit.models.synthetic import RANDOM_PREFIX, TINY_RANDOM
@@ -196,7 +197,12 @@ def _caches() -> list[Finding]:
 
 def _model(model: str | None) -> Finding:
     spec = resolve_model_id(model)
-    if spec == TINY_RANDOM or spec.startswith(RANDOM_PREFIX):
+    if spec.startswith(TINY_PREFIX):
+        try:
+            tiny_builder(spec)
+        except ValueError as exc:
+            return Finding("model", "fail", str(exc), "rerankkit models lists what tiny-random:<hub id> builds")
+    if spec == TINY_RANDOM or spec.startswith((RANDOM_PREFIX, TINY_PREFIX)):
         return Finding("model", "ok", f"{spec}: built locally on first use (random weights)")
     if Path(spec).expanduser().is_dir():
         found = problems(Path(spec).expanduser())

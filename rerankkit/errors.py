@@ -11,6 +11,9 @@ __all__ = [
     "TruncationWarning",
     "ConvergenceWarning",
     "SlowExplanationWarning",
+    "RemoteCodeError",
+    "RemoteCodeWarning",
+    "LicenceWarning",
 ]
 
 
@@ -51,3 +54,19 @@ class BrokenEnvironmentError(ImportError):
 
 class BrokenEnvironmentWarning(UserWarning):
     """Installed versions form a combination known to break; the message names the fix."""
+
+
+class RemoteCodeError(ValueError):
+    """The model runs Python code from its repository and the caller did not allow it.
+
+    The message names the repository and how to opt in:
+    ``load(model, trust_remote_code=True, revision="<commit>")``.
+    """
+
+
+class RemoteCodeWarning(UserWarning):
+    """A model about to run code from its repository; the message names the repository and the revision."""
+
+
+class LicenceWarning(UserWarning):
+    """The model's licence forbids commercial use; the message names the licence."""

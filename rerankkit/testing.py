@@ -8,13 +8,16 @@ Example:
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+from pathlib import Path
 
 from rerankkit.models.synthetic import tiny_random_path
 from rerankkit.scoring.info import ModelInfo
 from rerankkit.scoring.reranker import Reranker
 
-__all__ = ["bag_of_words_reranker"]
+__all__ = ["bag_of_words_reranker", "remote_code_model", "REMOTE_CODE_MODULE"]
 
 
 def bag_of_words_reranker(word_weights: dict[str, float], *, bias: float = 0.0, max_length: int = 512):
@@ -102,3 +105,55 @@ def bag_of_words_reranker(word_weights: dict[str, float], *, bias: float = 0.0, 
         n_parameters=sum(p.numel() for p in model.parameters()), load_seconds=0.0, random_weights=False,
     )
     return Reranker(flag, info)
+
+
+REMOTE_CODE_MODULE = "modeling_rerankkit_custom"
+
+_CONFIGURATION_CODE = '''from transformers import XLMRobertaConfig
+
+
+class CustomRerankerConfig(XLMRobertaConfig):
+    model_type = "rerankkit-custom-xlmr"
+'''
+
+_MODELING_CODE = '''from transformers import XLMRobertaForSequenceClassification
+
+from .configuration_rerankkit_custom import CustomRerankerConfig
+
+
+class CustomReranker(XLMRobertaForSequenceClassification):
+    """tiny-random's classifier, loaded through the model's own code."""
+
+    config_class = CustomRerankerConfig
+'''
+
+
+def remote_code_model(folder: str | os.PathLike) -> Path:
+    """A copy of ``tiny-random`` whose ``config.json`` names model code that lives in the folder.
+
+    ``auto_map`` points ``AutoConfig`` and ``AutoModelForSequenceClassification`` at
+    ``configuration_rerankkit_custom.py`` and ``modeling_rerankkit_custom.py`` (subclasses of the
+    XLM-R classes), so transformers runs the folder's own code, as for gte or jina rerankers, and
+    only with ``trust_remote_code=True``. The weights are tiny-random's.
+
+    Example:
+        >>> import tempfile
+        >>> path = remote_code_model(tempfile.mkdtemp())
+        >>> sorted(json.loads((path / "config.json").read_text())["auto_map"])
+        ['AutoConfig', 'AutoModelForSequenceClassification']
+    """
+    target = Path(folder)
+    shutil.copytree(tiny_random_path(), target, dirs_exist_ok=True)
+    (target / "configuration_rerankkit_custom.py").write_text(_CONFIGURATION_CODE, encoding="utf-8")
+    (target / f"{REMOTE_CODE_MODULE}.py").write_text(_MODELING_CODE, encoding="utf-8")
+    config = json.loads((target / "config.json").read_text(encoding="utf-8"))
+    config.update(
+        model_type="rerankkit-custom-xlmr",
+        architectures=["CustomReranker"],
+        auto_map={
+            "AutoConfig": "configuration_rerankkit_custom.CustomRerankerConfig",
+            "AutoModelForSequenceClassification": f"{REMOTE_CODE_MODULE}.CustomReranker",
+        },
+    )
+    (target / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
+    return target

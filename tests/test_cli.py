@@ -74,3 +74,44 @@ def test_console_script_entry_point():
                          capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["passage"] == "p"
+
+
+def test_models_lists_the_catalogue(capsys):
+    from rerankkit.models import KNOWN_MODELS
+
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    header = out.splitlines()[0]
+    for column in ("hub id", "kind", "params", "max tokens", "licence", "remote code", "commercial", "tiny-random"):
+        assert column in header
+    table = out.split("\n\n")[0].splitlines()[2:]  # the table ends at the first blank line
+    rows = {line.split()[0]: line for line in table}
+    assert set(rows) == set(KNOWN_MODELS)
+    jina = rows["jinaai/jina-reranker-v2-base-multilingual"].split()
+    assert "CC-BY-NC-4.0" in jina and jina[-3:] == ["yes", "no", "no"]  # remote code, not commercial, no tiny build
+    assert rows["cross-encoder/ms-marco-MiniLM-L6-v2"].split()[-3:] == ["no", "yes", "yes"]
+    assert "readout:" in out and "libraries:" in out and "languages:" in out
+
+
+def test_models_json(capsys):
+    from rerankkit.models import KNOWN_MODELS
+
+    assert main(["models", "--json"]) == 0
+    rows = {row["hub_id"]: row for row in json.loads(capsys.readouterr().out)}
+    assert set(rows) == set(KNOWN_MODELS)
+    base = rows["BAAI/bge-reranker-base"]
+    assert base["licence"] == "MIT" and base["max_tokens"] == 512 and base["tiny_random_offline"] is True
+    gte = rows["Alibaba-NLP/gte-multilingual-reranker-base"]
+    assert gte["remote_code"] is True and gte["tiny_random_offline"] is False and gte["flag_class"] is None
+    assert isinstance(gte["libraries"], list)
+
+
+def test_download_builds_tiny_random_of_a_hub_id(capsys):
+    assert main(["download", "--model", "tiny-random:cross-encoder/ms-marco-MiniLM-L6-v2"]) == 0
+    out = capsys.readouterr().out
+    assert "is built locally" in out and "ms-marco-MiniLM-L6-v2" in out
+
+
+def test_tiny_random_of_a_remote_code_model_is_a_clear_cli_error(capsys):
+    assert main(["score", "--model", "tiny-random:Alibaba-NLP/gte-multilingual-reranker-base", "q", "p"]) == 1
+    assert "trust_remote_code=True" in capsys.readouterr().err

@@ -118,6 +118,17 @@ def test_doctor_names_a_missing_model_and_the_download_command(tmp_path, monkeyp
     assert model.status == "warn" and model.fix == "rerankkit download --model BAAI/bge-reranker-v2-m3"
 
 
+def test_doctor_on_tiny_random_of_a_hub_id():
+    from rerankkit.doctor import run_checks
+
+    checks = run_checks(model="tiny-random:cross-encoder/ms-marco-MiniLM-L6-v2")
+    model = next(f for f in checks if f.name == "model")
+    assert model.status == "ok" and "built locally" in model.detail
+    checks = run_checks(model="tiny-random:Alibaba-NLP/gte-multilingual-reranker-base")
+    model = next(f for f in checks if f.name == "model")
+    assert model.status == "fail" and "trust_remote_code=True" in model.detail
+
+
 def test_doctor_warns_when_fonts_for_the_notebook_languages_are_missing(monkeypatch, tmp_path):
     from rerankkit import doctor
 

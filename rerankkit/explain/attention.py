@@ -122,8 +122,11 @@ def attention_weights(reranker: Reranker, query: str, passage: str) -> Attention
         raise ValueError(f"attention_weights() supports cross-encoders; {reranker.info.model_id} is not one.")
     ids = reranker.encode([(query, passage)]).input_ids[0]
     model = _eager_model(reranker)
+    batch = torch.tensor([ids])
+    segments = reranker.token_type_ids(batch, torch.ones_like(batch))
+    extra = {} if segments is None else {"token_type_ids": segments.to(model.device)}
     with torch.inference_mode():
-        out = model(input_ids=torch.tensor([ids], device=model.device), output_attentions=True)
+        out = model(input_ids=batch.to(model.device), output_attentions=True, **extra)
     tokens = reranker.tokenizer.convert_ids_to_tokens(ids)
     sep = reranker.tokenizer.sep_token_id
     query_end = ids.index(sep) if sep in ids else len(ids)

@@ -281,10 +281,12 @@ def _position_ids(model, length: int, device) -> torch.Tensor | None:
     return (torch.arange(length, device=device) + offset).unsqueeze(0)
 
 
-def _logits(model, input_ids, attention_mask, position_ids):
+def _logits(model, input_ids, attention_mask, position_ids, segments=None):
     kwargs = {"input_ids": input_ids, "attention_mask": attention_mask}
     if position_ids is not None:
         kwargs["position_ids"] = position_ids.expand(input_ids.shape[0], -1)
+    if segments is not None:  # BERT-style token types, the same for input and baseline
+        kwargs["token_type_ids"] = segments.expand(input_ids.shape[0], -1)
     out = model(**kwargs)
     logits = out.logits if hasattr(out, "logits") else out
     return logits.reshape(logits.shape[0], -1)[:, 0]
@@ -415,8 +417,10 @@ def explain(
             baseline = torch.tensor([[t if t in special else baseline_id for t in pair.ids]], device=device)
             mask = torch.ones_like(ids)
             positions = _position_ids(model, ids.shape[1], device)
+            segments = reranker.token_type_ids(ids, mask)
             with torch.no_grad():  # plain scores; the attribution run below has gradients
-                f_x, f_b = _logits(model, torch.cat([ids, baseline]), torch.cat([mask, mask]), positions).tolist()
+                f_x, f_b = _logits(model, torch.cat([ids, baseline]), torch.cat([mask, mask]), positions,
+                                   segments).tolist()
                 per_forward = _time_forward(model, ids, mask, positions)
             estimate = estimate_seconds(method, seconds_per_forward=per_forward, n_steps=n_steps,
                                         n_words=len(pair.spans))
@@ -430,7 +434,7 @@ def explain(
             if method == "integrated_gradients":
                 values, token_values, delta = _integrated_gradients(
                     model, ids, baseline, mask, positions, pair, n_steps=n_steps,
-                    internal_batch_size=internal_batch_size, progress=progress, report=report,
+                    internal_batch_size=internal_batch_size, progress=progress, report=report, segments=segments,
                 )
                 without = None
             else:
@@ -498,7 +502,7 @@ def _announce(method: str, estimate: float, per_forward: float, n_steps: int, n_
 
 def _integrated_gradients(model, ids, baseline, mask, positions, pair: _Pair, *, n_steps: int,
                           internal_batch_size: int | None, progress: bool,
-                          report: Callable[[int, int], None] | None = None):
+                          report: Callable[[int, int], None] | None = None, segments=None):
     from captum.attr import LayerIntegratedGradients
 
     if internal_batch_size is None:
@@ -516,7 +520,7 @@ def _integrated_gradients(model, ids, baseline, mask, positions, pair: _Pair, *,
 
     def forward(input_ids, attention_mask, position_ids):
         nonlocal done
-        logits = _logits(model, input_ids, attention_mask, position_ids)
+        logits = _logits(model, input_ids, attention_mask, position_ids, segments)
         done += 1
         if bar is not None:
             bar.update(1)

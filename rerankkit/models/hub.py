@@ -54,6 +54,7 @@ def fetch_model(
     download: bool = True,
     allow_patterns: list[str] | None = None,
     force: bool = False,
+    revision: str | None = None,
 ) -> Path:
     """Return the local folder of a hub model, from the cache or by downloading it once.
 
@@ -66,6 +67,7 @@ def fetch_model(
         download: Allow downloading when the cache lacks the model.
         allow_patterns: Files to fetch (default: a reranker's config, tokenizer and safetensors weights).
         force: Download every file again, replacing a damaged or partial copy in the cache.
+        revision: Branch, tag or commit to fetch (default: the main branch); a commit pins the files.
     """
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import (
@@ -80,7 +82,8 @@ def fetch_model(
     damaged: list[str] = []
     if not force:
         with contextlib.suppress(LocalEntryNotFoundError, FileNotFoundError, OSError):
-            folder = Path(snapshot_download(hub_id, cache_dir=cache, local_files_only=True, allow_patterns=patterns))
+            folder = Path(snapshot_download(hub_id, cache_dir=cache, local_files_only=True, allow_patterns=patterns,
+                                            revision=revision))
             damaged = problems(folder)
             if not damaged:
                 return folder
@@ -92,11 +95,12 @@ def fetch_model(
     if not download or _offline():
         why = "HF_HUB_OFFLINE is set" if _offline() else "downloading was not allowed"
         raise ModelUnavailableError(
-            f"{hub_id} is not in the Hugging Face cache and {why}. {_remedies(hub_id)}"
+            f"{hub_id}{f' at revision {revision}' if revision else ''} is not in the Hugging Face cache and {why}. "
+            f"{_remedies(hub_id)}"
         )
     try:
         folder = Path(snapshot_download(hub_id, cache_dir=cache, allow_patterns=patterns, etag_timeout=10,
-                                        force_download=force or bool(damaged)))
+                                        force_download=force or bool(damaged), revision=revision))
     except (RepositoryNotFoundError, GatedRepoError) as exc:
         raise ModelUnavailableError(
             f"{hub_id} was not found on the Hugging Face Hub (or it is private or gated: log in with `hf auth login`). "

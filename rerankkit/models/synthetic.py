@@ -167,11 +167,11 @@ def tiny_random_path() -> Path:
     return target
 
 
-def _small_tokenizer(corpus: list[str], vocab_size: int) -> Any:
+def _small_tokenizer(corpus: list[str], vocab_size: int, model_max_length: int = 512) -> Any:
     from transformers import XLMRobertaTokenizer
 
     vocab = [(piece, 0.0) for piece in _SPECIAL_TOKENS] + _unigram_pieces(corpus, vocab_size)
-    return XLMRobertaTokenizer(vocab=vocab, model_max_length=512)
+    return XLMRobertaTokenizer(vocab=vocab, model_max_length=model_max_length)
 
 
 def _load_tokenizer(tokenizer_folder: Path, model_max_length: int) -> Any:
@@ -190,7 +190,9 @@ def _load_tokenizer(tokenizer_folder: Path, model_max_length: int) -> Any:
 
 
 def build_tiny_random(target: Path, *, corpus: list[str] | None = None, vocab_size: int = 8000,
-                      tokenizer_folder: Path | None = None) -> Path:
+                      tokenizer_folder: Path | None = None, max_tokens: int = 512,
+                      purpose: str = "tiny-random: real architecture, random weights; scores mean nothing",
+                      **marker: object) -> Path:
     """Build the tiny model and tokenizer into ``target`` (atomically) and return it.
 
     Args:
@@ -198,6 +200,9 @@ def build_tiny_random(target: Path, *, corpus: list[str] | None = None, vocab_si
         corpus: Training sentences for the small tokenizer; defaults to the built-in corpus.
         vocab_size: Small tokenizer's vocabulary size before special tokens.
         tokenizer_folder: A tokenizer to copy instead (the real XLM-R one); ``None`` builds the small one.
+        max_tokens: Longest pair the model takes (bge-reranker-v2-m3: 8192); positions are sized to fit.
+        purpose: What the marker file says the folder is.
+        **marker: More fields for the marker file.
     """
     import torch
     from transformers import XLMRobertaConfig, XLMRobertaForSequenceClassification
@@ -205,9 +210,9 @@ def build_tiny_random(target: Path, *, corpus: list[str] | None = None, vocab_si
     corpus = corpus if corpus is not None else _corpus()
     with atomic_folder(target) as workdir:
         if tokenizer_folder is not None:
-            tokenizer = _load_tokenizer(tokenizer_folder, 512)
+            tokenizer = _load_tokenizer(tokenizer_folder, max_tokens)
         else:
-            tokenizer = _small_tokenizer(corpus, vocab_size)
+            tokenizer = _small_tokenizer(corpus, vocab_size, max_tokens)
         with quiet_transformers():
             tokenizer.save_pretrained(workdir)
 
@@ -218,7 +223,8 @@ def build_tiny_random(target: Path, *, corpus: list[str] | None = None, vocab_si
             num_hidden_layers=2,
             num_attention_heads=4,
             intermediate_size=64,
-            max_position_embeddings=514,  # 512 usable: XLM-R offsets positions by pad_token_id + 1
+            # XLM-R offsets positions by pad_token_id + 1: 514 positions take 512 tokens.
+            max_position_embeddings=max_tokens + 2,
             type_vocab_size=1,
             num_labels=1,
             pad_token_id=tokenizer.pad_token_id,
@@ -237,8 +243,8 @@ def build_tiny_random(target: Path, *, corpus: list[str] | None = None, vocab_si
             model.classifier.out_proj.bias.copy_(-_median_logit(model, tokenizer, corpus))
         with quiet_transformers():
             model.save_pretrained(workdir, safe_serialization=True)
-        _write_marker(workdir, tokenizer="xlmr" if tokenizer_folder is not None else "small",
-                      purpose="tiny-random: real architecture, random weights; scores mean nothing")
+        _write_marker(workdir, tokenizer="xlmr" if tokenizer_folder is not None else "small", purpose=purpose,
+                      **marker)
     return Path(target)
 
 
@@ -255,7 +261,8 @@ def _median_logit(model, tokenizer, corpus: list[str], n_pairs: int = 128) -> fl
                       max_length=128, return_tensors="pt")
     model.eval()
     with torch.no_grad():
-        logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits.view(-1)
+        inputs = {k: batch[k] for k in ("input_ids", "attention_mask", "token_type_ids") if k in batch}
+        logits = model(**inputs).logits.view(-1)
     return float(logits.median())
 
 

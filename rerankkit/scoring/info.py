@@ -33,6 +33,7 @@ class ModelInfo:
             weights, built to measure speed and memory.
         backend: What runs the forward pass: ``torch``, or the int8 backend
             (see :mod:`rerankkit.backends`).
+        licence: The model's licence from the catalogue (``""`` when unknown or the weights are random).
     """
 
     model_id: str
@@ -48,6 +49,7 @@ class ModelInfo:
     random_weights: bool
     timing_only: bool = False
     backend: str = "torch"
+    licence: str = ""
 
     @property
     def label(self) -> str:
@@ -71,6 +73,8 @@ class ModelInfo:
             ("parameters", _count(self.n_parameters)),
             ("load time", f"{self.load_seconds:.2f} s"),
         ]
+        if self.licence:
+            rows.append(("licence", self.licence))
         return "\n".join(f"{key:>11}: {value}" for key, value in rows)
 
 

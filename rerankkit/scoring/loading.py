@@ -17,9 +17,11 @@ from rerankkit._utils.environment import import_flagembedding
 from rerankkit._utils.hf import quiet_transformers
 from rerankkit.models.catalogue import ModelKind, lookup
 from rerankkit.models.devices import choose_device, choose_dtype, torch_dtype
+from rerankkit.models.families import TINY_PREFIX, tiny_family_path, tiny_hub_id
 from rerankkit.models.files import check_model_folder
 from rerankkit.models.hub import fetch_model, local_model_folder, resolve_model_id
 from rerankkit.models.synthetic import RANDOM_PREFIX, TINY_RANDOM, random_model_path, read_marker, tiny_random_path
+from rerankkit.models.trust import check_remote_code, note_licence
 from rerankkit.scoring.info import ModelInfo, check_max_length, model_limit
 from rerankkit.scoring.reranker import Reranker
 
@@ -34,7 +36,7 @@ def _flag_class(name: str):
 
 
 def _folder_fix(spec: str, path: Path) -> str:
-    if spec == TINY_RANDOM or spec.startswith(RANDOM_PREFIX):
+    if spec == TINY_RANDOM or spec.startswith((RANDOM_PREFIX, TINY_PREFIX)):
         return f"delete {path}; rerankkit builds it again on the next load"
     if Path(spec).expanduser().is_dir():
         return ("save the model there again (model.save_pretrained(folder) and tokenizer.save_pretrained(folder)), "
@@ -51,13 +53,17 @@ def load(
     max_length: int | None = None,
     batch_size: int = 32,
     cache_dir: str | os.PathLike | None = None,
+    trust_remote_code: bool = False,
+    revision: str | None = None,
 ) -> Reranker:
     """Load a reranker, ready to score.
 
     Args:
         model: Hub id (default ``$RERANKKIT_MODEL`` or ``BAAI/bge-reranker-v2-m3``), a local
-            folder, ``"tiny-random"`` (a tiny random-weight model built offline), or
-            ``"random:<hub id>"`` (the real shape with random weights, for timing only).
+            folder, ``"tiny-random"`` (a tiny random-weight model built offline),
+            ``"tiny-random:<hub id>"`` (that catalogue model's architecture and tokenizer layout,
+            tiny, random weights, built offline) or ``"random:<hub id>"`` (the real shape with
+            random weights, for timing only).
         device: ``"auto"`` (CUDA, then MPS, then CPU), a device string, or a list of several
             devices to start FlagEmbedding's multi-process pool on purpose.
         dtype: ``"auto"`` (fp16 on CUDA, fp32 elsewhere), ``"fp32"``, ``"fp16"``, ``"bf16"``, or
@@ -65,12 +71,18 @@ def load(
         max_length: Tokens per pair kept when scoring; default 512 (or the model's limit if lower).
         batch_size: Pairs per forward pass.
         cache_dir: Hugging Face hub cache folder (default: the standard one).
+        trust_remote_code: Run Python code from the model's repository (models whose config has
+            ``auto_map``, such as gte and jina rerankers). Off by default; when on, a warning names
+            the repository and the revision whose code runs.
+        revision: Branch, tag or commit of a hub model to fetch; a commit pins the code that
+            ``trust_remote_code`` runs.
 
     Returns:
         A :class:`~rerankkit.scoring.reranker.Reranker`.
 
     Raises:
         ModelUnavailableError: The model is not on disk and cannot be downloaded now.
+        RemoteCodeError: The model runs code from its repository and ``trust_remote_code`` is False.
         ValueError: A device, dtype or max_length the model or machine cannot take.
 
     Example:
@@ -89,26 +101,39 @@ def load(
         raise ValueError("device is an empty list: pass 'auto' or at least one device")
     resolved_dtype = choose_dtype(dtype, devices[0])
 
+    known = lookup(tiny_hub_id(spec) if spec.startswith(TINY_PREFIX) else spec)
     if spec == TINY_RANDOM:
         path = tiny_random_path()
+    elif spec.startswith(TINY_PREFIX):
+        path = tiny_family_path(spec)
     elif spec.startswith(RANDOM_PREFIX):
         path = random_model_path(spec)
     else:
-        path = local_model_folder(spec, lambda hub_id: fetch_model(hub_id, cache_dir=cache_dir))
+        check_remote_code(spec, known=known, folder=None, trust_remote_code=trust_remote_code, revision=revision)
+        path = local_model_folder(spec, lambda hub_id: fetch_model(hub_id, cache_dir=cache_dir, revision=revision))
     check_model_folder(path, fix=_folder_fix(spec, path))
+    check_remote_code(spec, known=None, folder=path, trust_remote_code=trust_remote_code, revision=revision)
 
     from transformers import AutoConfig
 
-    config = AutoConfig.from_pretrained(path)
-    known = lookup(spec)
+    config = AutoConfig.from_pretrained(path, trust_remote_code=trust_remote_code)
     kind: ModelKind = known.kind if known else "encoder"
     flag_class = known.flag_class if known else "FlagReranker"
+    if flag_class is None and kind == "encoder":
+        # FlagReranker runs any AutoModelForSequenceClassification (gte, jina: with trust_remote_code).
+        flag_class = "FlagReranker"
     if flag_class is None:
         raise ValueError(f"{spec} cannot be loaded with FlagEmbedding, and the kit has no other loader for it yet")
     if resolved_dtype == "int8" and (kind != "encoder" or len(devices) > 1):
         raise ValueError(
             "dtype='int8' runs encoder rerankers on one CPU device; "
             f"{spec} is a {kind} model on {len(devices)} device(s): use dtype='fp32' or 'bf16' there."
+        )
+    if resolved_dtype == "int8" and getattr(config, "type_vocab_size", 1) > 1:
+        # The int8 exports take input_ids and attention_mask only: BERT-style pairs would lose their token types.
+        raise ValueError(
+            f"dtype='int8' runs models that read input_ids and attention_mask only; {spec} also reads token_type_ids "
+            "(which text is the passage), so its int8 scores would be wrong: use dtype='fp32' or 'bf16'."
         )
     limit = model_limit(config, known)
     max_length = check_max_length(max_length, limit, spec)
@@ -122,11 +147,15 @@ def load(
             batch_size=batch_size,
             normalize=False,
             cache_dir=os.fspath(cache_dir) if cache_dir is not None else None,
+            trust_remote_code=trust_remote_code,
         )
     flag.model.eval()
     flag.model.to(device=devices[0], dtype=torch_dtype(resolved_dtype))
     n_parameters = sum(p.numel() for p in flag.model.parameters())
     marker = read_marker(path)
+    # A tiny-random:<hub id> build is the kit's own: the named model's licence is not its.
+    licensed = None if spec.startswith(TINY_PREFIX) else known
+    note_licence(spec, licensed)
     backend = "torch"
     if resolved_dtype == "int8":
         from rerankkit.backends import quantize_int8
@@ -146,5 +175,6 @@ def load(
         random_weights=bool(marker.get("random_weights", False)),
         timing_only=bool(marker.get("timing_only", False)),
         backend=backend,
+        licence=licensed.licence if licensed else "",
     )
     return Reranker(flag, info, batch_size=batch_size)

@@ -153,9 +153,25 @@ class Reranker:
                 for row, i in enumerate(idx):
                     ids[row, : lengths[i]] = torch.as_tensor(input_ids[i])
                     mask[row, : lengths[i]] = 1
-                out = self.model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits
+                inputs = {"input_ids": ids.to(device), "attention_mask": mask.to(device)}
+                segments = self.token_type_ids(ids, mask)
+                if segments is not None:
+                    inputs["token_type_ids"] = segments.to(device)
+                out = self.model(**inputs).logits
                 logits[idx] = out.view(-1).float().cpu().numpy()
         return logits
+
+    def token_type_ids(self, input_ids, attention_mask):
+        """The token types a BERT-style model reads for padded pairs, or ``None`` for models with one type (XLM-R).
+
+        0 up to and including the first separator, 1 after it (``[CLS] q [SEP] p [SEP]``), 0 on padding:
+        what the tokenizer gives for a pair.
+        """
+        if "token_type_ids" not in getattr(self.tokenizer, "model_input_names", ()) or \
+                getattr(getattr(self.model, "config", None), "type_vocab_size", 1) <= 1:
+            return None
+        sep = (input_ids == self.tokenizer.sep_token_id).long()
+        return ((sep.cumsum(dim=1) - sep) > 0).long() * attention_mask
 
     def _batch_size(self, batch_size: object) -> int:
         # None means the reranker's own; 0, negatives and floats are errors, never silently replaced.

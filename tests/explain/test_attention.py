@@ -53,3 +53,17 @@ def test_attention_view_needs_no_cdn(tiny):
     page = attention_view(tiny, "what is panda?", "The giant panda is a bear.").data
     assert "cdnjs.cloudflare.com/ajax/libs" not in page and "ajax.googleapis.com" not in page
     assert "RequireJS 2.3.6" in page and page.count("data:application/javascript;base64,") == 2
+
+
+def test_bert_attention_reads_the_passage_token_types():
+    import rerankkit
+    from rerankkit.explain.attention import _eager_model, attention_weights
+
+    rr = rerankkit.load("tiny-random:cross-encoder/ms-marco-MiniLM-L6-v2", device="cpu")
+    att = attention_weights(rr, "what is panda?", "a bear")
+    pair = rr.tokenizer("what is panda?", "a bear", return_tensors="pt")
+    assert set(pair["token_type_ids"][0].tolist()) == {0, 1}
+    with torch.inference_mode():
+        reference = _eager_model(rr)(**pair, output_attentions=True).attentions
+    for ours, theirs in zip(att.attentions, reference):
+        assert torch.allclose(ours, theirs.float(), atol=1e-6)

@@ -46,6 +46,15 @@ def test_ig_score_is_the_reranker_score(tiny, ig):
     assert ig.score == pytest.approx(tiny.score(QUERY, PASSAGE), abs=1e-4)
 
 
+def test_bert_explanations_explain_the_score_with_token_types():
+    rr = rerankkit.load("tiny-random:cross-encoder/ms-marco-MiniLM-L6-v2", device="cpu")
+    ex = explain(rr, QUERY, PASSAGE, method="integrated_gradients", n_steps=32)
+    assert ex.score == pytest.approx(rr.score(QUERY, PASSAGE), abs=1e-4)
+    assert float(ex.token_attributions.sum()) == pytest.approx(ex.score - ex.baseline_score, abs=abs(ex.delta) + 1e-5)
+    occ = explain(rr, QUERY, PASSAGE, method="occlusion")
+    assert occ.score == pytest.approx(ex.score, abs=1e-4)
+
+
 def test_baseline_keeps_special_tokens_and_explicit_positions_matter(tiny, ig):
     # Special tokens are identical in input and baseline, so they carry no attribution.
     special = [i for i, w in enumerate(ig.token_words) if w is None]

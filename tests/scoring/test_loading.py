@@ -9,6 +9,7 @@ import sys
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -232,3 +233,139 @@ def test_catalogue(hub_id, kind, flag_class, limit):
     assert hasattr(FlagEmbedding, flag_class)  # the class really exists in FlagEmbedding
     assert lookup(hub_id.lower()) == known
     assert known in KNOWN_MODELS.values()
+
+
+# -- tiny-random:<hub id> ------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "hub_id, architecture",
+    [
+        ("BAAI/bge-reranker-v2-m3", "XLMRobertaForSequenceClassification"),
+        pytest.param("BAAI/bge-reranker-base", "XLMRobertaForSequenceClassification", marks=pytest.mark.slow),
+        pytest.param("BAAI/bge-reranker-large", "XLMRobertaForSequenceClassification", marks=pytest.mark.slow),
+        ("cross-encoder/ms-marco-MiniLM-L6-v2", "BertForSequenceClassification"),
+    ],
+)
+def test_tiny_random_of_each_encoder_family_loads_and_scores(hub_id, architecture):
+    from FlagEmbedding import FlagReranker
+
+    rr = rerankkit.load(f"tiny-random:{hub_id}", device="cpu")
+    known = lookup(hub_id)
+    assert type(rr.model).__name__ == architecture and isinstance(rr.flag, FlagReranker)
+    assert rr.info.model_id == f"tiny-random:{hub_id}" and rr.info.random_weights is True
+    assert (rr.info.kind, rr.info.flag_class) == (known.kind, known.flag_class)
+    assert rr.info.model_max_length == known.max_tokens and rr.info.licence == ""
+    ranking = rr.rerank("What is the capital of France?", ["Paris is the capital of France.", "Berlin.", "hi"])
+    assert len(ranking) == 3 and all(np.isfinite(row.logit) for row in ranking)
+
+
+def test_tiny_bert_scores_and_counts_as_flagreranker_does():
+    from FlagEmbedding import FlagReranker
+
+    rr = rerankkit.load("tiny-random:cross-encoder/ms-marco-MiniLM-L6-v2", device="cpu")
+    flag = FlagReranker(rr.info.path, use_fp16=False, devices=["cpu"])
+    pairs = [("What is the capital of France?", "Paris is the capital of France."),
+             ("what is panda?", "The giant panda is a bear species endemic to China."),
+             ("中国的首都是哪里?", "北京是中华人民共和国的首都。"),
+             ("query " * 40, "a long passage " * 200)]
+    for max_length in (32, 512):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ours = rr.score(pairs, max_length=max_length)
+        reference = flag.compute_score([list(p) for p in pairs], max_length=max_length, normalize=False)
+        np.testing.assert_allclose(ours, reference, atol=1e-5)
+        encoded = rr.encode(pairs, max_length=max_length)
+        for (query, passage), ids in zip(pairs, encoded.input_ids):
+            q = flag.tokenizer(query, add_special_tokens=False, truncation=True, max_length=max_length * 3 // 4)
+            p = flag.tokenizer(passage, add_special_tokens=False, truncation=True, max_length=max_length)
+            expected = flag.tokenizer(flag.tokenizer.decode(q["input_ids"]), flag.tokenizer.decode(p["input_ids"]),
+                                      truncation="only_second", max_length=max_length)["input_ids"]
+            assert ids == expected
+    # The passage's token type matters: without it BERT scores differently.
+    import torch
+
+    batch = rr.tokenizer([pairs[0][0]], [pairs[0][1]], return_tensors="pt")
+    with torch.no_grad():
+        flat = rr.model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits.item()
+    assert abs(flat - rr.score(*pairs[0])) > 1e-4
+
+
+def test_int8_is_refused_for_models_with_token_types():
+    with pytest.raises(ValueError, match="token_type_ids"):
+        rerankkit.load("tiny-random:cross-encoder/ms-marco-MiniLM-L6-v2", dtype="int8")
+
+
+def test_tiny_random_of_a_remote_code_model_is_refused():
+    with pytest.raises(ValueError, match="trust_remote_code=True"):
+        rerankkit.load("tiny-random:jinaai/jina-reranker-v2-base-multilingual")
+
+
+# -- code from the model's repository, licences ----------------------------------------------------
+@pytest.fixture
+def fresh_trust_memory(monkeypatch):
+    from rerankkit.models import trust
+
+    monkeypatch.setattr(trust, "_warned_code", set())
+    monkeypatch.setattr(trust, "_warned_licence", set())
+
+
+def test_folder_with_its_own_code_loads_only_on_request(tmp_path, tiny, fresh_trust_memory):
+    from rerankkit.errors import RemoteCodeError, RemoteCodeWarning
+    from rerankkit.testing import REMOTE_CODE_MODULE, remote_code_model
+
+    folder = remote_code_model(tmp_path / "custom")
+    with pytest.raises(RemoteCodeError, match="trust_remote_code=True"):
+        rerankkit.load(folder)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rr = rerankkit.load(folder, trust_remote_code=True)
+        again = rerankkit.load(folder, trust_remote_code=True)
+    named = [w for w in caught if issubclass(w.category, RemoteCodeWarning)]
+    assert len(named) == 1 and str(folder) in str(named[0].message)
+    # transformers ran the folder's own class; its weights are tiny-random's, so are its scores.
+    assert type(rr.model).__module__.endswith(REMOTE_CODE_MODULE)
+    assert rr.score("what is panda?", "hi") == pytest.approx(tiny.score("what is panda?", "hi"), abs=1e-5)
+    assert again.info.random_weights is True
+
+
+def test_remote_code_hub_model_is_refused_before_any_download(monkeypatch, fresh_trust_memory):
+    from rerankkit.errors import RemoteCodeError
+
+    def no_download(*args, **kwargs):
+        raise AssertionError("downloaded a model whose code was not allowed")
+
+    monkeypatch.setattr("rerankkit.scoring.loading.fetch_model", no_download)
+    with pytest.raises(RemoteCodeError, match="revision='<commit>'"):
+        rerankkit.load("Alibaba-NLP/gte-multilingual-reranker-base")
+
+
+def test_revision_and_trust_remote_code_reach_the_hub_cache(tmp_path, monkeypatch, fresh_trust_memory):
+    from rerankkit.errors import LicenceWarning, RemoteCodeWarning
+    from rerankkit.testing import remote_code_model
+
+    jina = "jinaai/jina-reranker-v2-base-multilingual"
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    snapshot = _fake_hub_cache(tmp_path / "hub", jina, remote_code_model(tmp_path / "custom"))
+    with pytest.raises(ModelUnavailableError, match=f"at revision {'f' * 40} is not in"), \
+            pytest.warns(RemoteCodeWarning, match="at revision f"):
+        rerankkit.load(jina, cache_dir=tmp_path / "hub", trust_remote_code=True, revision="f" * 40)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rr = rerankkit.load(jina, cache_dir=tmp_path / "hub", trust_remote_code=True, revision=snapshot.name)
+        rerankkit.load(jina, cache_dir=tmp_path / "hub", trust_remote_code=True, revision=snapshot.name)
+    code = [str(w.message) for w in caught if issubclass(w.category, RemoteCodeWarning)]
+    licence = [str(w.message) for w in caught if issubclass(w.category, LicenceWarning)]
+    assert len(code) == 1  # once per repository and revision
+    assert f"at revision {snapshot.name}" in code[-1]
+    assert len(licence) == 1 and "CC-BY-NC-4.0" in licence[0]
+    assert rr.info.path == str(snapshot)
+    assert rr.info.licence == "CC-BY-NC-4.0" and "licence: CC-BY-NC-4.0" in str(rr.info)
+
+
+def test_info_names_the_catalogue_licence(tmp_path, tiny_path, monkeypatch, fresh_trust_memory):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    _fake_hub_cache(tmp_path, "BAAI/bge-reranker-base", Path(tiny_path))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", rerankkit.errors.LicenceWarning)  # MIT allows commercial use
+        rr = rerankkit.load("BAAI/bge-reranker-base", cache_dir=tmp_path)
+    assert rr.info.licence == "MIT" and "licence: MIT" in str(rr.info)
+    assert rerankkit.load("tiny-random").info.licence == ""
