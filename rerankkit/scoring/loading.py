@@ -15,11 +15,14 @@ from typing import TYPE_CHECKING
 from rerankkit._utils.checks import check_positive_int
 from rerankkit._utils.environment import import_flagembedding
 from rerankkit._utils.hf import quiet_transformers
+from rerankkit.errors import BrokenEnvironmentError
 from rerankkit.models.catalogue import ModelKind, lookup
+from rerankkit.models.decoders import decoder_model_path, flag_class_problem, tiny_random_spec
 from rerankkit.models.devices import choose_device, choose_dtype, torch_dtype
 from rerankkit.models.files import check_model_folder
 from rerankkit.models.hub import fetch_model, local_model_folder, resolve_model_id
 from rerankkit.models.synthetic import RANDOM_PREFIX, TINY_RANDOM, random_model_path, read_marker, tiny_random_path
+from rerankkit.scoring.decoder import LAYOUTS, load_answer_token_reranker
 from rerankkit.scoring.info import ModelInfo, check_max_length, model_limit
 from rerankkit.scoring.reranker import Reranker
 
@@ -34,7 +37,7 @@ def _flag_class(name: str):
 
 
 def _folder_fix(spec: str, path: Path) -> str:
-    if spec == TINY_RANDOM or spec.startswith(RANDOM_PREFIX):
+    if spec == TINY_RANDOM or spec.startswith(RANDOM_PREFIX) or tiny_random_spec(spec) is not None:
         return f"delete {path}; rerankkit builds it again on the next load"
     if Path(spec).expanduser().is_dir():
         return ("save the model there again (model.save_pretrained(folder) and tokenizer.save_pretrained(folder)), "
@@ -51,6 +54,7 @@ def load(
     max_length: int | None = None,
     batch_size: int = 32,
     cache_dir: str | os.PathLike | None = None,
+    instruction: str | None = None,
 ) -> Reranker:
     """Load a reranker, ready to score.
 
@@ -65,6 +69,8 @@ def load(
         max_length: Tokens per pair kept when scoring; default 512 (or the model's limit if lower).
         batch_size: Pairs per forward pass.
         cache_dir: Hugging Face hub cache folder (default: the standard one).
+        instruction: Task instruction for the decoders that take one (Qwen3-Reranker; mxbai-rerank-v2),
+            default: the model's own. Settable later as ``reranker.instruction``.
 
     Returns:
         A :class:`~rerankkit.scoring.reranker.Reranker`.
@@ -89,8 +95,11 @@ def load(
         raise ValueError("device is an empty list: pass 'auto' or at least one device")
     resolved_dtype = choose_dtype(dtype, devices[0])
 
+    tiny_hub_id = tiny_random_spec(spec)
     if spec == TINY_RANDOM:
         path = tiny_random_path()
+    elif tiny_hub_id is not None:
+        path = decoder_model_path(tiny_hub_id)
     elif spec.startswith(RANDOM_PREFIX):
         path = random_model_path(spec)
     else:
@@ -100,11 +109,18 @@ def load(
     from transformers import AutoConfig
 
     config = AutoConfig.from_pretrained(path)
-    known = lookup(spec)
+    known = lookup(tiny_hub_id or spec)
     kind: ModelKind = known.kind if known else "encoder"
     flag_class = known.flag_class if known else "FlagReranker"
-    if flag_class is None:
+    # Decoders FlagEmbedding cannot load are read by the kit itself (rerankkit.scoring.decoder).
+    own_decoder = known is not None and known.flag_class is None and known.family in LAYOUTS
+    if instruction is not None and not own_decoder:
+        raise ValueError(f"instruction= is for rerankers that take a task instruction (Qwen3-Reranker, "
+                         f"mxbai-rerank-base-v2); {spec} takes none: leave instruction out")
+    if flag_class is None and not own_decoder:
         raise ValueError(f"{spec} cannot be loaded with FlagEmbedding, and the kit has no other loader for it yet")
+    if known is not None and (problem := flag_class_problem(known.family)):
+        raise BrokenEnvironmentError(f"{spec} cannot be loaded: {problem}.")
     if resolved_dtype == "int8" and (kind != "encoder" or len(devices) > 1):
         raise ValueError(
             "dtype='int8' runs encoder rerankers on one CPU device; "
@@ -113,16 +129,25 @@ def load(
     limit = model_limit(config, known)
     max_length = check_max_length(max_length, limit, spec)
 
-    with quiet_transformers():
-        flag = _flag_class(flag_class)(
-            os.fspath(path),
-            use_fp16=resolved_dtype == "fp16",
-            devices=devices,
-            max_length=max_length,
-            batch_size=batch_size,
-            normalize=False,
-            cache_dir=os.fspath(cache_dir) if cache_dir is not None else None,
+    if own_decoder:
+        assert known is not None
+        flag = load_answer_token_reranker(
+            os.fspath(path), known.family, device=devices[0], torch_dtype=torch_dtype(resolved_dtype),
+            instruction=instruction, batch_size=batch_size, max_length=max_length,
         )
+        flag_class = type(flag).__name__
+    else:
+        assert flag_class is not None
+        with quiet_transformers():
+            flag = _flag_class(flag_class)(
+                os.fspath(path),
+                use_fp16=resolved_dtype == "fp16",
+                devices=devices,
+                max_length=max_length,
+                batch_size=batch_size,
+                normalize=False,
+                cache_dir=os.fspath(cache_dir) if cache_dir is not None else None,
+            )
     flag.model.eval()
     flag.model.to(device=devices[0], dtype=torch_dtype(resolved_dtype))
     n_parameters = sum(p.numel() for p in flag.model.parameters())
