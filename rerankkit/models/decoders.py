@@ -224,8 +224,8 @@ def _tiny_shape(family: str, **ids: Any) -> dict[str, Any]:
     if family == "gemma":  # gemma-2b: multi-query attention, head_dim 256, gelu-tanh, 8192 positions
         return {**base, "num_key_value_heads": 1, "head_dim": 8, "hidden_act": "gelu_pytorch_tanh",
                 "max_position_embeddings": 8192, "rope_theta": 10000.0}
-    if family == "qwen3":  # Qwen3-Reranker-0.6B: GQA 16/8, head_dim 128, 40960 positions
-        return {**base, "num_key_value_heads": 2, "head_dim": 8, "max_position_embeddings": 40960,
+    if family == "qwen3":  # Qwen3-Reranker-0.6B: GQA 16/8, head_dim 128 (heads x head_dim != hidden), 40960 positions
+        return {**base, "num_key_value_heads": 2, "head_dim": 16, "max_position_embeddings": 40960,
                 "rope_theta": 1000000.0, "use_sliding_window": False}
     if family == "qwen2":  # Qwen2.5-0.5B: GQA 14/2, 32768 positions
         return {**base, "num_key_value_heads": 2, "max_position_embeddings": 32768, "rope_theta": 1000000.0,
@@ -364,7 +364,8 @@ def build_decoder_model(hub_id: str, target: Path) -> Path:
     with atomic_folder(target) as workdir, quiet_transformers():
         tokenizer.save_pretrained(workdir)
         model.save_pretrained(workdir, safe_serialization=True)
-        _write_marker(workdir, family=family, shape_of=known.hub_id,
-                      purpose=f"tiny-random:{known.hub_id}: {model_class} shrunk, a small BPE tokenizer with the "
+        # One folder per family: Qwen3-Reranker-0.6B, 4B and 8B share the tiny qwen3 build.
+        _write_marker(workdir, family=family, architecture=model_class,
+                      purpose=f"tiny-random {family} reranker: {model_class} shrunk, a small BPE tokenizer with the "
                               "model's special and answer tokens; random weights, scores mean nothing")
     return Path(target)

@@ -191,7 +191,11 @@ class AnswerTokenReranker:
             excess = len(ids) - max_length
             if excess <= 0:
                 return ids
-            if p_keep > 0:
+            if q_keep == 0 and p_keep == 0:
+                raise ValueError(f"max_length={max_length} is too small for the {self.layout.name} template: use "
+                                 f"max_length >= {self.template_length() + 16}")
+            # Re-tokenizing cut text can take a token more: take it from a part already cut (passage first).
+            if 0 < p_keep < len(p_ids) or q_keep == 0:
                 p_keep = max(0, p_keep - excess)
             else:
                 q_keep = max(0, q_keep - excess)
