@@ -258,7 +258,7 @@ def decoder_model_path(hub_id: str) -> Path:
     digest = hashlib.sha256(inspect.getsource(build_decoder_model).encode())
     for function in (_train_tokenizer, _tiny_shape, _make_tokenizer):
         digest.update(inspect.getsource(function).encode())
-    digest.update(repr(_RECIPES[known.family]).encode())
+    digest.update(repr((_RECIPES[known.family], _PROMPT_CORPUS, _QWEN_SPLIT)).encode())
     for line in _corpus():
         digest.update(line.encode())
     target = cache_root() / f"tiny-random-{known.family}-{digest.hexdigest()[:12]}"
