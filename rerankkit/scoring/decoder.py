@@ -9,6 +9,10 @@ is the probability of "yes" against "no"). Two prompt layouts are known:
 - :data:`MXBAI_V2` (mixedbread-ai/mxbai-rerank-base-v2), the ``mxbai-rerank`` package's: ChatML around
   ``"query: {query}" + "\\n" + "document: {passage}" + "\\n" + task prompt``, read from "1" and "0".
 
+The raw score is what the kit reports; ``normalize=True`` gives plain ``sigmoid(raw)``, as for every
+reranker of the kit (the ``mxbai-rerank`` package's own ``normalize`` shifts by half an estimated
+maximum first, ``sigmoid(raw - 4.5)`` for the base model, so its 0-1 scores differ from these).
+
 ``max_length`` counts every token of the input, template included. Only the query and the passage
 are ever cut (the query to at most 3/4 of what the template leaves, the passage to the rest), so
 the template's first and last tokens are always intact: the answer is read right after them.

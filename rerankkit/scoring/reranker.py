@@ -119,7 +119,8 @@ class Reranker:
         """Tokenize pairs exactly as ``FlagReranker.compute_score`` does, counting cut tokens.
 
         The query keeps at most 3/4 of max_length tokens; the passage is then cut from its end
-        so that the pair, special tokens included, fits max_length.
+        so that the pair, special tokens included, fits max_length. Decoder rerankers give the ids
+        their scorer builds, prompt included (:func:`rerankkit.scoring.decoder.decoder_input_ids`).
         """
         max_length = self._max_length(max_length)
         if self.info.kind != "encoder":
