@@ -102,8 +102,11 @@ def test_models_json(capsys):
     base = rows["BAAI/bge-reranker-base"]
     assert base["licence"] == "MIT" and base["max_tokens"] == 512 and base["tiny_random_offline"] is True
     gte = rows["Alibaba-NLP/gte-multilingual-reranker-base"]
-    assert gte["remote_code"] is True and gte["tiny_random_offline"] is False and gte["flag_class"] is None
+    assert gte["remote_code"] is True and gte["tiny_random_offline"] is False and gte["flag_class"] == "FlagReranker"
     assert isinstance(gte["libraries"], list)
+    # FlagEmbedding 1.4.2's layer-wise MiniCPM class does not build under transformers 5: listed as not buildable.
+    assert rows["BAAI/bge-reranker-v2-minicpm-layerwise"]["tiny_random_offline"] is False
+    assert rows["Qwen/Qwen3-Reranker-0.6B"]["tiny_random_offline"] is True
 
 
 def test_download_builds_tiny_random_of_a_hub_id(capsys):

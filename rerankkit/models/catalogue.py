@@ -80,15 +80,15 @@ KNOWN_MODELS: dict[str, KnownModel] = {
             _ENCODER_LIBRARIES, note="Chinese and English XLM-RoBERTa-large cross-encoder.",
         ),
         KnownModel(
-            "Alibaba-NLP/gte-multilingual-reranker-base", "encoder", "new", None, 8192,
+            "Alibaba-NLP/gte-multilingual-reranker-base", "encoder", "new", "FlagReranker", 8192,
             "306M", "multilingual (70+ languages)", "Apache-2.0", _CLASSIFIER_LOGIT,
-            ("transformers", "sentence-transformers"), remote_code=True,
+            ("transformers", "sentence-transformers", "FlagEmbedding"), remote_code=True,
             note="Multilingual cross-encoder on the custom 'NewModel' architecture (code in its repository).",
         ),
         KnownModel(
-            "jinaai/jina-reranker-v2-base-multilingual", "encoder", "jina-xlm-roberta", None, 1024,
+            "jinaai/jina-reranker-v2-base-multilingual", "encoder", "jina-xlm-roberta", "FlagReranker", 1024,
             "278M", "multilingual (100+ languages)", "CC-BY-NC-4.0", _CLASSIFIER_LOGIT,
-            ("transformers", "sentence-transformers"), remote_code=True, commercial_use=False,
+            ("transformers", "sentence-transformers", "FlagEmbedding"), remote_code=True, commercial_use=False,
             note="Multilingual cross-encoder with custom flash-attention XLM-RoBERTa code; non-commercial licence.",
         ),
         KnownModel(

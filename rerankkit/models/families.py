@@ -61,24 +61,27 @@ class TinyBuilder:
             :func:`rerankkit._utils.cache.atomic_folder` and write the marker with ``random_weights``).
         fingerprint: Returns what else the build depends on (e.g. which tokenizer is installed);
             part of the cache key with the builder's source and the catalogue entry.
+        problem: Returns why the family cannot be built in this environment, or ``None``.
     """
 
     build: Callable[[KnownModel, Path], Path]
     fingerprint: Callable[[], str] = lambda: ""
+    problem: Callable[[], str | None] = lambda: None
 
 
 TINY_BUILDERS: dict[str, TinyBuilder] = {}
 
 
 def register_tiny_builder(family: str, build: Callable[[KnownModel, Path], Path], *,
-                          fingerprint: Callable[[], str] | None = None) -> None:
+                          fingerprint: Callable[[], str] | None = None,
+                          problem: Callable[[], str | None] | None = None) -> None:
     """Register the builder of ``tiny-random:<hub id>`` for every catalogue model of ``family``.
 
     Example:
         >>> "bert" in TINY_BUILDERS and "xlm-roberta" in TINY_BUILDERS
         True
     """
-    TINY_BUILDERS[family] = TinyBuilder(build, fingerprint or (lambda: ""))
+    TINY_BUILDERS[family] = TinyBuilder(build, fingerprint or (lambda: ""), problem or (lambda: None))
 
 
 def _load_plugins() -> None:
@@ -141,7 +144,9 @@ def can_build_tiny(hub_id: str) -> bool:
     """
     _load_plugins()
     known = lookup(hub_id)
-    return known is not None and not known.remote_code and known.family in TINY_BUILDERS
+    if known is None or known.remote_code or known.family not in TINY_BUILDERS:
+        return False
+    return TINY_BUILDERS[known.family].problem() is None
 
 
 def tiny_family_path(spec: str) -> Path:

@@ -20,8 +20,9 @@ class ModelInfo:
     Attributes:
         model_id: The spec as given (hub id, folder or ``tiny-random``).
         path: Folder the files were read from.
-        kind: ``encoder``, ``llm`` or ``layerwise``.
-        flag_class: FlagEmbedding class that runs the model.
+        kind: ``encoder``, ``llm``, ``layerwise`` or ``lightweight``.
+        flag_class: FlagEmbedding class that runs the model, or ``AnswerTokenReranker`` for the decoders
+            the kit reads itself (:mod:`rerankkit.scoring.decoder`).
         device: Torch device string, e.g. ``cpu`` or ``cuda:0``.
         dtype: ``fp32``, ``fp16`` or ``bf16``.
         max_length: Tokens per pair kept when scoring (longer pairs are cut).

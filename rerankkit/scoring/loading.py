@@ -15,13 +15,16 @@ from typing import TYPE_CHECKING
 from rerankkit._utils.checks import check_positive_int
 from rerankkit._utils.environment import import_flagembedding
 from rerankkit._utils.hf import quiet_transformers
+from rerankkit.errors import BrokenEnvironmentError
 from rerankkit.models.catalogue import ModelKind, lookup
+from rerankkit.models.decoders import flag_class_problem
 from rerankkit.models.devices import choose_device, choose_dtype, torch_dtype
 from rerankkit.models.families import TINY_PREFIX, tiny_family_path, tiny_hub_id
 from rerankkit.models.files import check_model_folder
 from rerankkit.models.hub import fetch_model, local_model_folder, resolve_model_id
 from rerankkit.models.synthetic import RANDOM_PREFIX, TINY_RANDOM, random_model_path, read_marker, tiny_random_path
 from rerankkit.models.trust import check_remote_code, note_licence
+from rerankkit.scoring.decoder import LAYOUTS, load_answer_token_reranker
 from rerankkit.scoring.info import ModelInfo, check_max_length, model_limit
 from rerankkit.scoring.reranker import Reranker
 
@@ -55,6 +58,7 @@ def load(
     cache_dir: str | os.PathLike | None = None,
     trust_remote_code: bool = False,
     revision: str | None = None,
+    instruction: str | None = None,
 ) -> Reranker:
     """Load a reranker, ready to score.
 
@@ -76,6 +80,8 @@ def load(
             the repository and the revision whose code runs.
         revision: Branch, tag or commit of a hub model to fetch; a commit pins the code that
             ``trust_remote_code`` runs.
+        instruction: Task instruction for the decoders that take one (Qwen3-Reranker, mxbai-rerank-v2);
+            default: the model's own. Settable later as ``reranker.instruction``.
 
     Returns:
         A :class:`~rerankkit.scoring.reranker.Reranker`.
@@ -122,8 +128,15 @@ def load(
     if flag_class is None and kind == "encoder":
         # FlagReranker runs any AutoModelForSequenceClassification (gte, jina: with trust_remote_code).
         flag_class = "FlagReranker"
-    if flag_class is None:
+    # Decoders FlagEmbedding cannot load are read by the kit itself (rerankkit.scoring.decoder).
+    own_decoder = known is not None and known.flag_class is None and known.family in LAYOUTS
+    if instruction is not None and not own_decoder:
+        raise ValueError(f"instruction= is for rerankers that take a task instruction (Qwen3-Reranker, "
+                         f"mxbai-rerank-base-v2); {spec} takes none: leave instruction out")
+    if flag_class is None and not own_decoder:
         raise ValueError(f"{spec} cannot be loaded with FlagEmbedding, and the kit has no other loader for it yet")
+    if known is not None and (problem := flag_class_problem(known.family)):
+        raise BrokenEnvironmentError(f"{spec} cannot be loaded: {problem}.")
     if resolved_dtype == "int8" and (kind != "encoder" or len(devices) > 1):
         raise ValueError(
             "dtype='int8' runs encoder rerankers on one CPU device; "
@@ -138,17 +151,26 @@ def load(
     limit = model_limit(config, known)
     max_length = check_max_length(max_length, limit, spec)
 
-    with quiet_transformers():
-        flag = _flag_class(flag_class)(
-            os.fspath(path),
-            use_fp16=resolved_dtype == "fp16",
-            devices=devices,
-            max_length=max_length,
-            batch_size=batch_size,
-            normalize=False,
-            cache_dir=os.fspath(cache_dir) if cache_dir is not None else None,
-            trust_remote_code=trust_remote_code,
+    if own_decoder:
+        assert known is not None
+        flag = load_answer_token_reranker(
+            os.fspath(path), known.family, device=devices[0], torch_dtype=torch_dtype(resolved_dtype),
+            instruction=instruction, batch_size=batch_size, max_length=max_length,
         )
+        flag_class = type(flag).__name__
+    else:
+        assert flag_class is not None
+        with quiet_transformers():
+            flag = _flag_class(flag_class)(
+                os.fspath(path),
+                use_fp16=resolved_dtype == "fp16",
+                devices=devices,
+                max_length=max_length,
+                batch_size=batch_size,
+                normalize=False,
+                cache_dir=os.fspath(cache_dir) if cache_dir is not None else None,
+                trust_remote_code=trust_remote_code,
+            )
     flag.model.eval()
     flag.model.to(device=devices[0], dtype=torch_dtype(resolved_dtype))
     n_parameters = sum(p.numel() for p in flag.model.parameters())

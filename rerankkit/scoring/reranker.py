@@ -21,6 +21,7 @@ from rerankkit._utils.checks import check_flag, check_passages, check_positive_i
 from rerankkit._utils.hf import quiet_transformers
 from rerankkit.errors import TruncationWarning
 from rerankkit.score_scale import resolve_threshold, sigmoid
+from rerankkit.scoring.decoder import decoder_input_ids
 from rerankkit.scoring.info import ModelInfo, check_max_length
 from rerankkit.scoring.results import Ranking
 
@@ -82,6 +83,29 @@ class Reranker:
         """The Hugging Face tokenizer (shared with FlagEmbedding)."""
         return self.flag.tokenizer
 
+    @property
+    def instruction(self) -> str | None:
+        """The task instruction of decoders that take one (Qwen3-Reranker, mxbai-rerank-v2); ``None`` for others.
+
+        Set it to change what the model is asked (``None`` restores the model's default).
+
+        Example:
+            >>> import rerankkit
+            >>> rr = rerankkit.load("tiny-random:Qwen/Qwen3-Reranker-0.6B")
+            >>> rr.instruction = "Given a product title, retrieve matching product pages"
+            >>> rr.instruction
+            'Given a product title, retrieve matching product pages'
+        """
+        return getattr(self.flag, "instruction", None)
+
+    @instruction.setter
+    def instruction(self, value: str | None) -> None:
+        if not hasattr(self.flag, "layout"):
+            raise AttributeError(f"{self.info.model_id} takes no instruction: only Qwen3-Reranker and "
+                                 "mxbai-rerank-v2 models do")
+        self.flag.instruction = self.flag.layout.default_instruction if value is None else check_text(
+            value, "instruction")
+
     def __repr__(self) -> str:
         return f"Reranker({self.info.label!r}, device={self.info.device!r}, dtype={self.info.dtype!r})"
 
@@ -95,9 +119,12 @@ class Reranker:
         """Tokenize pairs exactly as ``FlagReranker.compute_score`` does, counting cut tokens.
 
         The query keeps at most 3/4 of max_length tokens; the passage is then cut from its end
-        so that the pair, special tokens included, fits max_length.
+        so that the pair, special tokens included, fits max_length. Decoder rerankers give the ids
+        their scorer builds, prompt included (:func:`rerankkit.scoring.decoder.decoder_input_ids`).
         """
         max_length = self._max_length(max_length)
+        if self.info.kind != "encoder":
+            return self._encode_decoder(pairs, max_length)
         tok = self.tokenizer
         queries = [q for q, _ in pairs]
         passages = [p for _, p in pairs]
@@ -121,6 +148,13 @@ class Reranker:
         over = (full > max_length) | np.array([len(q) > q_max for q in q_full], dtype=bool)
         n_cut = np.where(over, np.maximum(full - kept, 0), 0)
         return EncodedPairs(input_ids=input_ids, n_tokens=kept, n_cut=n_cut, max_length=max_length)
+
+    def _encode_decoder(self, pairs: Sequence[tuple[str, str]], max_length: int) -> EncodedPairs:
+        # Decoders put each pair into a prompt: the ids are those their scorer feeds the model.
+        input_ids, full = decoder_input_ids(self.flag, pairs, max_length)
+        kept = np.array([len(ids) for ids in input_ids], dtype=np.int64)
+        return EncodedPairs(input_ids=input_ids, n_tokens=kept, n_cut=np.maximum(full - kept, 0),
+                            max_length=max_length)
 
     # -- scoring ------------------------------------------------------------------------
     def forward(
