@@ -15,11 +15,12 @@ from typing import Any
 
 from rerankkit.display.style import random_weights_banner, timing_banner
 from rerankkit.errors import ModelUnavailableError
-from rerankkit.models.hub import resolve_model_id
+from rerankkit.models.families import TINY_PREFIX, can_build_tiny
+from rerankkit.models.hub import fetch_model, resolve_model_id
 from rerankkit.scoring.loading import load
 from rerankkit.scoring.reranker import Reranker
 
-__all__ = ["load_or_tiny_random", "caution"]
+__all__ = ["load_or_tiny_random", "stand_in", "caution"]
 
 
 def load_or_tiny_random(model: str | os.PathLike | None = None, **options: Any) -> Reranker:
@@ -33,6 +34,23 @@ def load_or_tiny_random(model: str | os.PathLike | None = None, **options: Any) 
         print("Continuing on tiny-random: the real architecture with random weights (see the notice below).\n")
         rr = load("tiny-random", **options)
     return rr
+
+
+def stand_in(hub_id: str) -> str:
+    """``hub_id`` when its weights are in the Hugging Face cache, else its offline stand-in
+    ``tiny-random:<hub id>`` (same architecture and prompt, random weights) when the kit can build one,
+    else ``hub_id`` unchanged (loading it then says what is missing).
+
+    Example:
+        >>> stand_in("cross-encoder/ms-marco-MiniLM-L6-v2") in {"cross-encoder/ms-marco-MiniLM-L6-v2",
+        ...     "tiny-random:cross-encoder/ms-marco-MiniLM-L6-v2"}
+        True
+    """
+    try:
+        fetch_model(hub_id, download=False)
+        return hub_id
+    except ModelUnavailableError:
+        return f"{TINY_PREFIX}{hub_id}" if can_build_tiny(hub_id) else hub_id
 
 
 def caution(*models: Any, timing: bool = False) -> None:
