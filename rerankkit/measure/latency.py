@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rerankkit._utils.checks import check_positive_int
+from rerankkit.display.style import timing_note
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,6 +49,7 @@ LATENCY_COLUMNS: dict[str, str] = {
     "p95_ms": "95th percentile of one rr.rerank, milliseconds (with one call: that call)",
     "mean_tokens": "mean tokens per (query, passage) pair in the timed requests, specials included",
     "load_s": "seconds rerankkit.load took before the cold call (median over cold loads)",
+    "note": "what the times are worth with random weights (empty for real weights)",
 }
 
 
@@ -88,6 +90,10 @@ def _percentiles_ms(seconds: Sequence[float]) -> tuple[float, float]:
 class LatencyLog:
     """The model calls of a session: the first one (cold) apart from the rest (warm), with median and p95.
 
+    Args:
+        cold: Whether the first call came right after loading (then it is labelled cold); a session handed an
+            already-used model says "first call" instead.
+
     Example:
         >>> log = LatencyLog()
         >>> for s in (0.30, 0.10, 0.12, 0.11):
@@ -99,6 +105,7 @@ class LatencyLog:
     """
 
     seconds: list[float] = field(default_factory=list)
+    cold: bool = True
 
     def add(self, seconds: float) -> None:
         """Record one model call's wall time in seconds."""
@@ -135,10 +142,12 @@ class LatencyLog:
         """One line for a status bar."""
         if not self.seconds:
             return "no rerank timed yet"
+        first = "first call after load: cold" if self.cold else "first call of this session"
         if not self.n_warm:
-            return f"this rerank {self.last_ms:.0f} ms (first call after load: cold)"
+            return f"this rerank {self.last_ms:.0f} ms ({first})"
+        label = " (cold)" if self.cold else ""
         return (f"this rerank {self.last_ms:.0f} ms · warm median {self.median_ms:.0f} ms, p95 {self.p95_ms:.0f} ms "
-                f"over {self.n_warm} call{'s' if self.n_warm > 1 else ''} · first call {self.cold_ms:.0f} ms (cold)")
+                f"over {self.n_warm} call{'s' if self.n_warm > 1 else ''} · first call {self.cold_ms:.0f} ms{label}")
 
 
 def interactive_latency(
@@ -204,7 +213,8 @@ def interactive_latency(
             median, p95 = _percentiles_ms(seconds)
             rows.append({"model": spec, "dtype": dtype, "backend": rr.info.backend, "timing_only": rr.info.timing_only,
                          "phase": phase, "n_calls": len(seconds), "n_candidates": n_candidates, "median_ms": median,
-                         "p95_ms": p95, "mean_tokens": tokens[phase], "load_s": float(np.median(loads))})
+                         "p95_ms": p95, "mean_tokens": tokens[phase], "load_s": float(np.median(loads)),
+                         "note": timing_note(random_weights=rr.info.random_weights, timing_only=rr.info.timing_only)})
         del rr
         gc.collect()
     return pd.DataFrame(rows, columns=list(LATENCY_COLUMNS))

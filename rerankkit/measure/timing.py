@@ -97,7 +97,7 @@ COLUMNS: dict[str, str] = {
                       "CUDA: max allocated by torch during the cell, MiB",
     "cell_memory_mb": "peak_memory_mb minus the memory in use when the cell started: what its batches and "
                       "activations added at their worst, MiB",
-    "memory_kind": "rss (sampled during the cell), rss_process_peak (no /proc: the process's lifetime peak) "
+    "memory_kind": "rss_sampled (read every 5 ms during the cell), rss_process_peak (no /proc: the process's lifetime peak) "
                    "or cuda_max_allocated",
     "attention_flop_share": "analytic: attention's two L^2 products (QK^T, weights x V) over all matrix-product "
                             "FLOPs at this length, from the model config",
@@ -577,7 +577,8 @@ def benchmark(
         progress: Called as ``progress(done, total, label)`` after each cell (for progress bars).
 
     Returns:
-        A DataFrame with the columns of :data:`COLUMNS`, one row per cell.
+        A DataFrame with the columns of :data:`COLUMNS`, one row per cell; ``attrs`` holds the ``environment``
+        and the model's ``attention_crossover_length`` (:func:`attention_crossover_length`).
     """
     import pandas as pd
     import torch
@@ -600,6 +601,7 @@ def benchmark(
     spec = resolve_model_id(model)
     tracker = _Progress(total=len(devices) * len(dtypes) * len(batch_sizes) * len(lengths), callback=progress)
     rows: list[dict] = []
+    crossover = float("nan")
 
     for device in devices:
         for dtype in dtypes:
@@ -613,6 +615,7 @@ def benchmark(
                 load_s = time.perf_counter() - started
                 run, sync = _forward_fn(rr), _sync_fn(rr.info.device)
                 config = rr.model.config
+                crossover = attention_crossover_length(config)
                 vocab, pad = int(config.vocab_size), int(config.pad_token_id or 0)
                 limit = rr.info.model_max_length
                 first = synthetic_batches([min(16, limit)], 1, vocab_size=vocab, pad_id=pad, device=rr.info.device)
@@ -688,6 +691,7 @@ def benchmark(
             gc.collect()
     table = length_growth(pd.DataFrame(rows, columns=list(COLUMNS)))[list(COLUMNS)]
     table.attrs["environment"] = environment()
+    table.attrs["attention_crossover_length"] = crossover  # tokens per pair where attention passes the dense layers
     return table
 
 
