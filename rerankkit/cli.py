@@ -165,7 +165,7 @@ def _cmd_long_vs_chunks(args: argparse.Namespace) -> int:
         rr = load(args.model, device="cpu", dtype=dtype)
         result = long_vs_chunks(rr, length=args.long_vs_chunks, chunk_length=args.chunk_length,
                                 repeats=args.repeats, warmup=args.warmup)
-        results.append({"dtype": dtype, "backend": rr.info.backend, **result.as_dict()})
+        results.append({"model": rr.info.model_id, "dtype": dtype, "backend": rr.info.backend, **result.as_dict()})
         if not args.json:
             print(f"{dtype} ({rr.info.backend}): {result.text()}", flush=True)
         del rr
