@@ -58,10 +58,11 @@ def test_log_keeps_the_first_call_apart():
 
 
 def test_cli_interactive_prints_cold_and_warm(capsys):
-    args = ["bench", "--model", "tiny-random", "--dtypes", "fp32", "--interactive", "--calls", "3"]
+    args = ["bench", "--model", "tiny-random", "--dtypes", "fp32", "--interactive", "--calls", "2",
+            "--candidates", "5"]
     assert cli.main(args) == 0
     out = capsys.readouterr().out
     assert "cold" in out and "warm" in out and "median_ms" in out and "NOTE: tiny test model" in out
     assert cli.main(args + ["--json"]) == 0
     rows = json.loads(capsys.readouterr().out)["rows"]
-    assert [(r["phase"], r["n_calls"]) for r in rows] == [("cold", 1), ("warm", 3)]
+    assert [(r["phase"], r["n_calls"]) for r in rows] == [("cold", 1), ("warm", 2)]
