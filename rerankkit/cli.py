@@ -195,6 +195,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         n_batches=args.n_batches,
         peak_tflops=args.peak_tflops,
         max_cell_seconds=args.max_cell_seconds,
+        max_cell_memory_mb=args.max_cell_memory_mb,
     )
     crossover = float(table.attrs.get("attention_crossover_length", float("nan")))
     if args.json:
@@ -277,6 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--max-cell-seconds", type=float, default=None,
                        help="time budget per cell: long lengths run fewer repeats (at least one), estimated from the "
                             "previous length's time scaled by the model's FLOPs (default: no budget)")
+    bench.add_argument("--max-cell-memory-mb", type=float, default=None,
+                       help="memory guard: skip a cell when the memory the previous length added, scaled by "
+                            "length^2, would exceed this many MiB (default: no guard)")
     bench.add_argument("--interactive", action="store_true",
                        help="instead of the grid: median and p95 of one rr.rerank(query, --candidates passages) of "
                             "real text, cold (first call after load) and warm, per dtype")

@@ -107,7 +107,7 @@ COLUMNS: dict[str, str] = {
     "padding_efficiency": "real tokens / padded tokens in the batches (1.0 = no padding)",
     "load_s": "load time of the model for this device and dtype, seconds",
     "first_response_s": "first forward pass after loading (one pair), seconds",
-    "status": "ok or unavailable",
+    "status": "ok, unavailable, or skipped (the memory guard max_cell_memory_mb: see note)",
     "note": "why a row is unavailable, or a caveat",
 }
 
@@ -553,6 +553,7 @@ def benchmark(
     seed: int = 0,
     peak_tflops: float | None = None,
     max_cell_seconds: float | None = None,
+    max_cell_memory_mb: float | None = None,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> pd.DataFrame:
     """Time a reranker's forward pass over a grid of devices, dtypes, batch sizes and lengths.
@@ -574,6 +575,10 @@ def benchmark(
             the previous cell of the same device, dtype and batch size, scaled by the model's FLOPs; where
             ``warmup + repeats`` passes would not fit, the cell runs fewer (at least one timed pass; a warm-up
             only if a second pass fits). The ``warmup`` and ``repeats`` columns say what each cell ran.
+        max_cell_memory_mb: A memory guard for long lengths: a cell is skipped (``status="skipped"``, the
+            estimate in ``note``) when the memory the previous cell of the same device, dtype and batch size added,
+            scaled by the square of the length ratio (attention scores held whole grow as L^2), exceeds it.
+            Kernels that never hold the scores whole grow slower, so the guard errs on the safe side.
         progress: Called as ``progress(done, total, label)`` after each cell (for progress bars).
 
     Returns:
@@ -595,9 +600,9 @@ def benchmark(
     if peak_tflops is not None and (isinstance(peak_tflops, bool) or not isinstance(peak_tflops, (int, float))
                                     or peak_tflops <= 0):
         raise ValueError(f"peak_tflops must be a positive number of TFLOP/s, got {peak_tflops!r}")
-    if max_cell_seconds is not None and (isinstance(max_cell_seconds, bool)
-                                         or not isinstance(max_cell_seconds, (int, float)) or max_cell_seconds <= 0):
-        raise ValueError(f"max_cell_seconds must be a positive number of seconds, got {max_cell_seconds!r}")
+    for name, value in (("max_cell_seconds", max_cell_seconds), ("max_cell_memory_mb", max_cell_memory_mb)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
+            raise ValueError(f"{name} must be a positive number, got {value!r}")
     spec = resolve_model_id(model)
     tracker = _Progress(total=len(devices) * len(dtypes) * len(batch_sizes) * len(lengths), callback=progress)
     rows: list[dict] = []
@@ -625,6 +630,7 @@ def benchmark(
                 first_response_s = time.perf_counter() - t0
             for batch_size in batch_sizes:
                 last_pass: tuple[float, float] | None = None  # (seconds, FLOPs) of the previous cell's pass
+                last_memory: tuple[float, float] | None = None  # (MiB the previous cell added, its longest pair)
                 for length in lengths:
                     base = dict(model=spec, device=device, dtype=dtype, batch_size=batch_size, length=length,
                                 warmup=warmup, repeats=repeats)
@@ -645,6 +651,16 @@ def benchmark(
                         pair_lengths = np.full(n, length, dtype=np.int64)
                     batches = synthetic_batches(pair_lengths, batch_size, vocab_size=vocab, pad_id=pad,
                                                 device=rr.info.device, seed=seed)
+                    longest = float(pair_lengths.max())
+                    if max_cell_memory_mb is not None and last_memory is not None:
+                        needed = last_memory[0] * (longest / last_memory[1]) ** 2
+                        if needed > max_cell_memory_mb:
+                            rows.append({**base, "timing_only": rr.info.timing_only, "backend": rr.info.backend,
+                                         "status": "skipped",
+                                         "note": f"memory guard: about {needed:.0f} MiB expected (the previous length "
+                                                 f"added {last_memory[0]:.0f} MiB, scaled by length^2), over "
+                                                 f"max_cell_memory_mb={max_cell_memory_mb:.0f}"})
+                            continue
                     flops = sum(flops_per_pair(config, int(k)) for k in pair_lengths)
                     estimate = last_pass[0] * flops / last_pass[1] if last_pass and last_pass[1] > 0 else None
                     cell_warmup, cell_repeats = _cell_plan(estimate, warmup, repeats, max_cell_seconds)
@@ -660,6 +676,7 @@ def benchmark(
                         peak, kind, before = memory.peak_mb, memory.kind, memory.before_mb
                     median, slowest, fastest = m.rate(n)
                     last_pass = (statistics.median(m.repeat_seconds), flops)
+                    last_memory = (max(0.0, peak - before), longest)
                     tflops = m.rate(flops)[0] / 1e12
                     rows.append({
                         **base,

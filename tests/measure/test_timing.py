@@ -221,3 +221,31 @@ def test_cli_bench_length_scaling_reports_growth(capsys):
     assert cli.main(args + ["--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["attention_crossover_length"] > 0 and data["rows"][1]["time_growth"] > 0
+
+
+class _Adds10MiB:
+    """Stands in for PeakRSS: every cell adds exactly 10 MiB, so the guard's arithmetic is known."""
+
+    kind = "rss_sampled"
+    before_mb, peak_mb = 100.0, 110.0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+
+@pytest.mark.parametrize(("guard", "status"), [(1000.0, "skipped"), (1e6, "ok")])
+def test_memory_guard_scales_the_previous_cell_by_length_squared(guard, status, monkeypatch):
+    import rerankkit.measure.timing as timing
+
+    monkeypatch.setattr(timing, "PeakRSS", _Adds10MiB)
+    # 10 MiB at 16 tokens scaled to 512 tokens: 10 * 32^2 = 10240 MiB.
+    table = benchmark("tiny-random", devices=["cpu"], batch_sizes=[1], lengths=[16, 512], repeats=1, warmup=0,
+                      n_batches=1, max_cell_memory_mb=guard)
+    assert table.status.tolist() == ["ok", status]
+    if status == "skipped":
+        assert "about 10240 MiB" in table.note[1] and np.isnan(table.pairs_per_s[1])
+    with pytest.raises(ValueError, match="max_cell_memory_mb"):
+        benchmark("tiny-random", devices=["cpu"], max_cell_memory_mb=-1)
