@@ -600,9 +600,9 @@ def benchmark(
     if peak_tflops is not None and (isinstance(peak_tflops, bool) or not isinstance(peak_tflops, (int, float))
                                     or peak_tflops <= 0):
         raise ValueError(f"peak_tflops must be a positive number of TFLOP/s, got {peak_tflops!r}")
-    for name, value in (("max_cell_seconds", max_cell_seconds), ("max_cell_memory_mb", max_cell_memory_mb)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
-            raise ValueError(f"{name} must be a positive number, got {value!r}")
+    for budget_name, budget in (("max_cell_seconds", max_cell_seconds), ("max_cell_memory_mb", max_cell_memory_mb)):
+        if budget is not None and (isinstance(budget, bool) or not isinstance(budget, (int, float)) or budget <= 0):
+            raise ValueError(f"{budget_name} must be a positive number, got {budget!r}")
     spec = resolve_model_id(model)
     tracker = _Progress(total=len(devices) * len(dtypes) * len(batch_sizes) * len(lengths), callback=progress)
     rows: list[dict] = []
