@@ -9,6 +9,9 @@ Examples:
     rerankkit models                     # the rerankers people choose between: size, licence, limits, libraries
     rerankkit doctor                     # is this machine ready? one line per component, the fix for each problem
     rerankkit bench --model tiny-random --dtypes fp32,int8 --batch-sizes 8,32 --lengths 64,256 --repeats 3
+    rerankkit bench --model tiny-random --dtypes fp32,int8 --batch-sizes 1 --lengths 128,256,512 --max-cell-seconds 30
+    rerankkit bench --model tiny-random --dtypes fp32,int8 --interactive   # one rerank of 20 passages, cold and warm
+    rerankkit bench --model tiny-random --long-vs-chunks 512 --chunk-length 128  # one long pair vs chunks
     rerankkit rerank-dataset pairs.jsonl --output scored/ --model tiny-random
 """
 
@@ -171,9 +174,59 @@ def _csv(text: str, name: str, cast=str) -> list:
         raise ValueError(f"--{name} must be comma-separated integers (or 'mixed' for lengths), got {text!r}") from exc
 
 
+def _print_json(payload: dict) -> None:
+    print(json.dumps(payload, ensure_ascii=False, indent=2))
+
+
+def _cmd_interactive(args: argparse.Namespace) -> int:
+    from rerankkit.measure.latency import LATENCY_COLUMNS, interactive_latency
+    from rerankkit.measure.timing import environment
+
+    table = interactive_latency(args.model, dtypes=_csv(args.dtypes, "dtypes"), n_candidates=args.candidates,
+                                calls=args.calls, cold_loads=args.cold_loads)
+    if args.json:
+        _print_json({"environment": environment(), "units": LATENCY_COLUMNS,
+                     "rows": json.loads(table.to_json(orient="records"))})
+        return 0
+    for note in dict.fromkeys(n for n in table["note"] if n):
+        print(f"NOTE: {note}")
+    print(", ".join(f"{k} {v}" for k, v in environment().items()))
+    shown = ["dtype", "backend", "phase", "n_calls", "n_candidates", "median_ms", "p95_ms", "mean_tokens", "load_s"]
+    print(table[shown].to_string(index=False, float_format=lambda x: f"{x:.1f}"))
+    print("One rr.rerank(query, candidates) on the CPU. cold: the first rerank right after rerankkit.load in this "
+          "process (imports and reading the weights excluded, see load_s); warm: the reranks after it.")
+    return 0
+
+
+def _cmd_long_vs_chunks(args: argparse.Namespace) -> int:
+    from rerankkit.measure.long_context import long_vs_chunks
+    from rerankkit.measure.timing import environment
+    from rerankkit.scoring.loading import load
+
+    results = []
+    for dtype in _csv(args.dtypes, "dtypes"):
+        rr = load(args.model, device="cpu", dtype=dtype)
+        result = long_vs_chunks(rr, length=args.long_vs_chunks, chunk_length=args.chunk_length,
+                                repeats=args.repeats, warmup=args.warmup)
+        results.append({"model": rr.info.model_id, "dtype": dtype, "backend": rr.info.backend, **result.as_dict()})
+        if not args.json:
+            print(f"{dtype} ({rr.info.backend}): {result.text()}", flush=True)
+        del rr
+    if args.json:
+        _print_json({"environment": environment(), "rows": results})
+    elif any(r["random_weights"] for r in results):
+        print(f"NOTE: {random_weights_note()}; times are honest only for a model of the real shape "
+              "(random:<hub id>), not for tiny-random.")
+    return 0
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     from rerankkit.measure.timing import COLUMNS, benchmark, environment
 
+    if args.interactive:
+        return _cmd_interactive(args)
+    if args.long_vs_chunks is not None:
+        return _cmd_long_vs_chunks(args)
     table = benchmark(
         args.model,
         devices=_csv(args.devices, "devices"),
@@ -184,24 +237,34 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         warmup=args.warmup,
         n_batches=args.n_batches,
         peak_tflops=args.peak_tflops,
+        max_cell_seconds=args.max_cell_seconds,
+        max_cell_memory_mb=args.max_cell_memory_mb,
     )
+    crossover = float(table.attrs.get("attention_crossover_length", float("nan")))
     if args.json:
-        print(json.dumps({"environment": table.attrs.get("environment", environment()),
-                          "units": COLUMNS,
-                          "rows": json.loads(table.to_json(orient="records"))}, ensure_ascii=False, indent=2))
+        _print_json({"environment": table.attrs.get("environment", environment()),
+                     "units": COLUMNS, "attention_crossover_length": crossover,
+                     "rows": json.loads(table.to_json(orient="records"))})
         return 0
     if bool(table["timing_only"].fillna(False).any()):
         print(f"NOTE: {random_weights_note(timing_only=True)}; speeds are honest for this architecture.")
     env = table.attrs.get("environment", {})
     print(", ".join(f"{k} {v}" for k, v in env.items()))
-    shown = ["device", "dtype", "backend", "batch_size", "length", "pairs_per_s", "tokens_per_s", "latency_p50_ms",
-             "latency_p95_ms", "model_tflops_per_s", "peak_memory_mb", "padding_efficiency", "status", "note"]
+    shown = ["device", "dtype", "backend", "batch_size", "length", "warmup", "repeats", "pairs_per_s", "tokens_per_s",
+             "latency_p50_ms", "latency_p95_ms", "model_tflops_per_s", "peak_memory_mb", "cell_memory_mb",
+             "time_growth", "growth_per_doubling", "attention_flop_share", "padding_efficiency", "status", "note"]
     import pandas as pd
 
     with pd.option_context("display.max_columns", None, "display.width", 200, "display.max_colwidth", 60):
         print(table[shown].to_string(index=False, float_format=lambda x: f"{x:.2f}", na_rep="-"))
-    print(f"pairs_per_s: median of {args.repeats} timed repeats after {args.warmup} warm-up pass(es); "
-          "latency per batch; peak memory: process RSS on CPU, torch max allocated on CUDA (MiB).")
+    cut = " (fewer where --max-cell-seconds cut them: see warmup and repeats)" if args.max_cell_seconds else ""
+    print(f"pairs_per_s: median of {args.repeats} timed repeats after {args.warmup} warm-up pass(es){cut}; "
+          "latency per batch; peak_memory_mb: on CPU the process's resident memory "
+          "sampled every 5 ms during the cell, on CUDA torch's max allocated; cell_memory_mb: what the cell added "
+          "to the memory in use when it started (MiB).")
+    print("time_growth: time per pair over that of the previous length; growth_per_doubling: 2 = linear in length, "
+          "4 = quadratic. attention_flop_share: attention's L^2 products in the model's FLOPs (from its config)"
+          + (f"; they pass the dense layers from {crossover:.0f} tokens per pair." if crossover == crossover else "."))
     return 0
 
 
@@ -259,6 +322,24 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--peak-tflops", type=float, default=None,
                        help="the hardware's peak TFLOP/s for the dtype (e.g. a GPU's dense bf16 peak): "
                             "adds the fraction of it that the model's FLOPs reach")
+    bench.add_argument("--max-cell-seconds", type=float, default=None,
+                       help="time budget per cell: long lengths run fewer repeats (at least one), estimated from the "
+                            "previous length's time scaled by the model's FLOPs (default: no budget)")
+    bench.add_argument("--max-cell-memory-mb", type=float, default=None,
+                       help="memory guard: skip a cell when the memory the previous length added, scaled by "
+                            "length^2, would exceed this many MiB (default: no guard)")
+    bench.add_argument("--interactive", action="store_true",
+                       help="instead of the grid: median and p95 of one rr.rerank(query, --candidates passages) of "
+                            "real text, cold (first call after load) and warm, per dtype")
+    bench.add_argument("--candidates", type=int, default=20, help="--interactive: passages per rerank (default: 20)")
+    bench.add_argument("--calls", type=int, default=20, help="--interactive: warm reranks timed (default: 20)")
+    bench.add_argument("--cold-loads", type=int, default=1,
+                       help="--interactive: loads of the model, one cold sample each (default: 1)")
+    bench.add_argument("--long-vs-chunks", type=int, default=None, metavar="LENGTH",
+                       help="instead of the grid: time one LENGTH-token pair (e.g. 8192) against the same text as "
+                            "chunks of --chunk-length tokens scored as one batch, per dtype")
+    bench.add_argument("--chunk-length", type=int, default=512, help="--long-vs-chunks: tokens per chunk pair "
+                                                                     "(default: 512)")
     bench.add_argument("--json", action="store_true", help="print the table as JSON (with units and environment)")
     bench.set_defaults(func=_cmd_bench)
     add_evaluation_commands(sub, _add_model_args)

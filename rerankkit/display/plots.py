@@ -390,3 +390,57 @@ def cold_start_plot(table: pd.DataFrame) -> Figure:
     fig.tight_layout()
     plt.close(fig)
     return fig
+
+
+__all__ += ["length_scaling_plot"]
+
+
+def length_scaling_plot(table: pd.DataFrame, *, title: str = "Time per pair against length") -> Figure:
+    """Two panels from a length grid of :func:`rerankkit.measure.timing.benchmark`: seconds per pair against
+    tokens per pair (log-log, one line per device/dtype and batch size), and the measured growth per doubling
+    of length beside the analytic share of attention's L^2 FLOPs.
+
+    Example:
+        >>> import pandas as pd
+        >>> t = pd.DataFrame({"device": "cpu", "dtype": "fp32", "batch_size": 1, "length": [128, 256, 512],
+        ...     "pairs_per_s": [8.0, 3.9, 1.8], "growth_per_doubling": [None, 2.05, 2.2],
+        ...     "attention_flop_share": [0.02, 0.04, 0.08], "status": "ok"})
+        >>> [ax.get_xlabel() for ax in length_scaling_plot(t).axes[:2]]
+        ['tokens per pair (log scale)', 'tokens per pair (log scale)']
+    """
+    import matplotlib.pyplot as plt
+
+    ok = table[(table["status"] == "ok") & table["length"].map(lambda n: str(n).isdigit())].copy()
+    if ok.empty:
+        raise ValueError("no row of the table has a measured integer length: run benchmark() with lengths=[...]")
+    ok["tokens"] = ok["length"].astype(int)
+    ok["seconds_per_pair"] = 1.0 / ok["pairs_per_s"].astype(float)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
+    share_drawn = False
+    for (device, dtype, batch), group in ok.sort_values("tokens").groupby(["device", "dtype", "batch_size"], sort=False):
+        label = f"{device} {dtype}, batch {batch}"
+        left.plot(group["tokens"], group["seconds_per_pair"], marker="o", label=label)
+        if "growth_per_doubling" in group:
+            right.plot(group["tokens"], group["growth_per_doubling"], marker="o", label=f"growth, {label}")
+        if not share_drawn and "attention_flop_share" in group:
+            share = right.twinx()
+            share.plot(group["tokens"], group["attention_flop_share"], color="grey", linestyle="--",
+                       label="attention share of FLOPs (analytic)")
+            share.set_ylim(0, 1)
+            share.set_ylabel("attention share of FLOPs (dashed)")
+            share_drawn = True
+    for ax in (left, right):
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("tokens per pair (log scale)")
+    left.set_yscale("log")
+    left.set_ylabel("seconds per pair (median)")
+    left.legend(fontsize=8)
+    right.axhline(2, color="lightgrey", linewidth=0.8)
+    right.axhline(4, color="lightgrey", linewidth=0.8)
+    right.set_ylabel("time growth per doubling (2 linear, 4 quadratic)")
+    right.legend(fontsize=7, loc="upper left")
+    _timing_title(left, ok, title)
+    right.set_title("Growth per doubling of length")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig

@@ -17,7 +17,13 @@ import os
 from pathlib import Path
 from typing import Any
 
-__all__ = ["reference_folder", "reference_runs"]
+__all__ = ["reference_folder", "reference_runs", "reference_tables", "LENGTH_SCALING", "LONG_VS_CHUNKS"]
+
+# File name patterns of the runs written by `rerankkit bench --json` (a table: environment, units, rows).
+LENGTH_SCALING = "length_scaling_*.json"
+LONG_VS_CHUNKS = "long_vs_chunks_*.json"
+INTERACTIVE = "interactive_latency_*.json"
+_TABLES = (LENGTH_SCALING, LONG_VS_CHUNKS, INTERACTIVE)
 
 _CHECKOUT = Path(__file__).resolve().parents[2] / "benchmarks" / "reference"
 
@@ -37,8 +43,30 @@ def reference_folder() -> tuple[Path | None, str]:
 
 
 def reference_runs() -> tuple[list[tuple[Path, dict[str, Any]]], str]:
-    """Every committed run as ``(path, parsed JSON)``, sorted by file name, and the note of :func:`reference_folder`."""
+    """Every committed run of the fast-path benchmarks as ``(path, parsed JSON)``, sorted by file name, and the
+    note of :func:`reference_folder` (the ``rerankkit bench --json`` tables are :func:`reference_tables`')."""
     folder, note = reference_folder()
     if folder is None:
         return [], note
-    return [(path, json.loads(path.read_text(encoding="utf-8"))) for path in sorted(folder.glob("*.json"))], ""
+    tables = {path for pattern in _TABLES for path in folder.glob(pattern)}
+    return [(path, json.loads(path.read_text(encoding="utf-8")))
+            for path in sorted(folder.glob("*.json")) if path not in tables], ""
+
+
+def reference_tables(pattern: str = LENGTH_SCALING) -> tuple[list[tuple[Path, dict[str, Any]]], str]:
+    """The committed ``rerankkit bench --json`` runs whose names match ``pattern`` (e.g. :data:`LENGTH_SCALING`),
+    as ``(path, parsed JSON)`` sorted by name, and a note saying what is missing and how to make it when none is.
+
+    Example:
+        >>> runs, note = reference_tables("no_such_run_*.json")
+        >>> runs, "no_such_run_" in note
+        ([], True)
+    """
+    folder, note = reference_folder()
+    if folder is None:
+        return [], note
+    runs = [(path, json.loads(path.read_text(encoding="utf-8"))) for path in sorted(folder.glob(pattern))]
+    if not runs:
+        return [], (f"No committed run matches {pattern} in {folder}: none has been measured for the kit yet. "
+                    "Make one with `rerankkit bench ... --json > benchmarks/reference/<name>.json`.")
+    return runs, ""

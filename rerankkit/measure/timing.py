@@ -32,7 +32,6 @@ import functools
 import gc
 import platform
 import statistics
-import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -42,6 +41,7 @@ import numpy as np
 
 from rerankkit._utils.checks import check_positive_int
 from rerankkit.display.style import timing_note
+from rerankkit.measure.memory import PeakRSS
 from rerankkit.models.devices import availability
 
 if TYPE_CHECKING:
@@ -59,6 +59,9 @@ __all__ = [
     "mixed_pairs",
     "padding_efficiency",
     "flops_per_pair",
+    "attention_flop_share",
+    "attention_crossover_length",
+    "length_growth",
     "cold_start",
     "environment",
     "COLUMNS",
@@ -90,12 +93,21 @@ COLUMNS: dict[str, str] = {
     "latency_p95_ms": "95th-percentile batch latency, milliseconds",
     "model_tflops_per_s": "matrix-product FLOPs of the model on the real tokens, per second, in 10^12 (median)",
     "fraction_of_peak": "model_tflops_per_s / peak_tflops, when a peak was given (e.g. a GPU's bf16 peak)",
-    "peak_memory_mb": "CPU: peak resident memory of the process; CUDA: max allocated by torch, MiB",
-    "memory_kind": "rss or cuda_max_allocated",
+    "peak_memory_mb": "CPU: peak resident memory of the process while this cell ran (sampled every 5 ms); "
+                      "CUDA: max allocated by torch during the cell, MiB",
+    "cell_memory_mb": "peak_memory_mb minus the memory in use when the cell started: what its batches and "
+                      "activations added at their worst, MiB",
+    "memory_kind": "rss_sampled (read every 5 ms during the cell), rss_process_peak (no /proc: the process's lifetime peak) "
+                   "or cuda_max_allocated",
+    "attention_flop_share": "analytic: attention's two L^2 products (QK^T, weights x V) over all matrix-product "
+                            "FLOPs at this length, from the model config",
+    "time_growth": "time per pair at this length / at the previous length of the grid (same device, dtype, "
+                   "batch size)",
+    "growth_per_doubling": "time_growth per doubling of length: 2 = linear in length, 4 = quadratic",
     "padding_efficiency": "real tokens / padded tokens in the batches (1.0 = no padding)",
     "load_s": "load time of the model for this device and dtype, seconds",
     "first_response_s": "first forward pass after loading (one pair), seconds",
-    "status": "ok or unavailable",
+    "status": "ok, unavailable, or skipped (the memory guard max_cell_memory_mb: see note)",
     "note": "why a row is unavailable, or a caveat",
 }
 
@@ -333,14 +345,6 @@ def synthetic_batches(
     return batches
 
 
-def _peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, MiB (Linux reports KiB, macOS bytes)."""
-    import resource
-
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
-
-
 def environment() -> dict[str, str]:
     """Hardware and versions to print next to any figure.
 
@@ -454,6 +458,80 @@ def flops_per_pair(config: Any, n_tokens: int) -> float:
     return float(n_tokens * layers * (dense + attention))
 
 
+def attention_flop_share(config: Any, n_tokens: int) -> float:
+    """Share of :func:`flops_per_pair` spent in attention's two products, which grow as ``n_tokens ** 2``.
+
+    The dense layers cost ``2 * (4h^2 + 2hf)`` FLOPs per token and layer (linear in length); the two attention
+    products ``4 * n_tokens * h`` per token and layer. NaN for a config without these shapes.
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> m3 = SimpleNamespace(hidden_size=1024, intermediate_size=4096, num_hidden_layers=24)  # XLM-R large
+        >>> [round(attention_flop_share(m3, n), 3) for n in (512, 6144, 8192)]
+        [0.077, 0.5, 0.571]
+    """
+    total = flops_per_pair(config, n_tokens)
+    if not total == total:  # NaN
+        return total
+    h, layers = int(config.hidden_size), int(config.num_hidden_layers)
+    return float(n_tokens * layers * 4 * n_tokens * h) / total
+
+
+def attention_crossover_length(config: Any) -> float:
+    """Tokens per pair from which attention's L^2 products cost more FLOPs than the dense layers: ``2h + f``.
+
+    Example:
+        >>> from types import SimpleNamespace
+        >>> attention_crossover_length(SimpleNamespace(hidden_size=1024, intermediate_size=4096, num_hidden_layers=24))
+        6144.0
+    """
+    try:
+        return float(2 * int(config.hidden_size) + int(config.intermediate_size))
+    except (AttributeError, TypeError, ValueError):
+        return float("nan")
+
+
+def length_growth(table: pd.DataFrame) -> pd.DataFrame:
+    """Add ``time_growth`` and ``growth_per_doubling``: how time per pair grows from one length to the next.
+
+    Within each (model, device, dtype, batch size), the measured integer lengths are taken in increasing order;
+    ``time_growth`` is time per pair at a length over time per pair at the previous one, and
+    ``growth_per_doubling`` the same ratio per doubling of length (``time_growth ** (1 / log2(L / L_prev))``):
+    about 2 while the dense layers dominate, heading to 4 as attention's L^2 products take over. The first length
+    and unmeasured rows stay empty.
+
+    Example:
+        >>> import pandas as pd
+        >>> t = pd.DataFrame({"model": "m", "device": "cpu", "dtype": "fp32", "batch_size": 1,
+        ...     "length": [128, 256, 1024], "pairs_per_s": [8.0, 4.0, 0.5], "status": "ok"})
+        >>> length_growth(t)[["time_growth", "growth_per_doubling"]].round(2).values.tolist()
+        [[nan, nan], [2.0, 2.0], [8.0, 2.83]]
+    """
+    table = table.copy()
+    table["time_growth"] = np.nan
+    table["growth_per_doubling"] = np.nan
+    measured = table[(table["status"] == "ok") & table["length"].map(lambda n: isinstance(n, (int, np.integer)))]
+    for _, group in measured.groupby(["model", "device", "dtype", "batch_size"], sort=False):
+        ordered = group.assign(_n=group["length"].astype(int)).sort_values("_n")
+        previous = None
+        for index, row in ordered.iterrows():
+            if previous is not None and row["_n"] > previous["_n"]:
+                ratio = float(previous["pairs_per_s"] / row["pairs_per_s"])  # time per pair grows inversely
+                table.loc[index, "time_growth"] = ratio
+                table.loc[index, "growth_per_doubling"] = ratio ** (1 / np.log2(row["_n"] / previous["_n"]))
+            previous = row
+    return table
+
+
+def _cell_plan(estimate_s: float | None, warmup: int, repeats: int, max_cell_seconds: float | None) -> tuple[int, int]:
+    """Warm-up and timed passes for one cell that fit ``max_cell_seconds``, given the estimated seconds per pass."""
+    if max_cell_seconds is None or estimate_s is None or estimate_s * (warmup + repeats) <= max_cell_seconds:
+        return warmup, repeats
+    fits = int(max_cell_seconds // max(estimate_s, 1e-9))
+    cell_warmup = min(warmup, max(0, fits - 1))  # at least one timed pass; a warm-up only if a second one fits
+    return cell_warmup, max(1, min(repeats, fits - cell_warmup))
+
+
 def _sync_fn(device: str) -> Callable[[], None]:
     if device.startswith("cuda"):
         import torch
@@ -474,6 +552,8 @@ def benchmark(
     n_batches: int = 2,
     seed: int = 0,
     peak_tflops: float | None = None,
+    max_cell_seconds: float | None = None,
+    max_cell_memory_mb: float | None = None,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> pd.DataFrame:
     """Time a reranker's forward pass over a grid of devices, dtypes, batch sizes and lengths.
@@ -491,10 +571,19 @@ def benchmark(
         seed: Seed of the synthetic token ids and mixed lengths.
         peak_tflops: The hardware's peak for the dtype measured (e.g. a GPU's published dense bf16
             TFLOP/s); fills ``fraction_of_peak``. Without it that column stays empty.
+        max_cell_seconds: A time budget per cell for long lengths: each cell's time per pass is estimated from
+            the previous cell of the same device, dtype and batch size, scaled by the model's FLOPs; where
+            ``warmup + repeats`` passes would not fit, the cell runs fewer (at least one timed pass; a warm-up
+            only if a second pass fits). The ``warmup`` and ``repeats`` columns say what each cell ran.
+        max_cell_memory_mb: A memory guard for long lengths: a cell is skipped (``status="skipped"``, the
+            estimate in ``note``) when the memory the previous cell of the same device, dtype and batch size added,
+            scaled by the square of the length ratio (attention scores held whole grow as L^2), exceeds it.
+            Kernels that never hold the scores whole grow slower, so the guard errs on the safe side.
         progress: Called as ``progress(done, total, label)`` after each cell (for progress bars).
 
     Returns:
-        A DataFrame with the columns of :data:`COLUMNS`, one row per cell.
+        A DataFrame with the columns of :data:`COLUMNS`, one row per cell; ``attrs`` holds the ``environment``
+        and the model's ``attention_crossover_length`` (:func:`attention_crossover_length`).
     """
     import pandas as pd
     import torch
@@ -511,9 +600,13 @@ def benchmark(
     if peak_tflops is not None and (isinstance(peak_tflops, bool) or not isinstance(peak_tflops, (int, float))
                                     or peak_tflops <= 0):
         raise ValueError(f"peak_tflops must be a positive number of TFLOP/s, got {peak_tflops!r}")
+    for budget_name, budget in (("max_cell_seconds", max_cell_seconds), ("max_cell_memory_mb", max_cell_memory_mb)):
+        if budget is not None and (isinstance(budget, bool) or not isinstance(budget, (int, float)) or budget <= 0):
+            raise ValueError(f"{budget_name} must be a positive number, got {budget!r}")
     spec = resolve_model_id(model)
     tracker = _Progress(total=len(devices) * len(dtypes) * len(batch_sizes) * len(lengths), callback=progress)
     rows: list[dict] = []
+    crossover = float("nan")
 
     for device in devices:
         for dtype in dtypes:
@@ -527,6 +620,7 @@ def benchmark(
                 load_s = time.perf_counter() - started
                 run, sync = _forward_fn(rr), _sync_fn(rr.info.device)
                 config = rr.model.config
+                crossover = attention_crossover_length(config)
                 vocab, pad = int(config.vocab_size), int(config.pad_token_id or 0)
                 limit = rr.info.model_max_length
                 first = synthetic_batches([min(16, limit)], 1, vocab_size=vocab, pad_id=pad, device=rr.info.device)
@@ -535,6 +629,8 @@ def benchmark(
                 sync()
                 first_response_s = time.perf_counter() - t0
             for batch_size in batch_sizes:
+                last_pass: tuple[float, float] | None = None  # (seconds, FLOPs) of the previous cell's pass
+                last_memory: tuple[float, float] | None = None  # (MiB the previous cell added, its longest pair)
                 for length in lengths:
                     base = dict(model=spec, device=device, dtype=dtype, batch_size=batch_size, length=length,
                                 warmup=warmup, repeats=repeats)
@@ -555,15 +651,32 @@ def benchmark(
                         pair_lengths = np.full(n, length, dtype=np.int64)
                     batches = synthetic_batches(pair_lengths, batch_size, vocab_size=vocab, pad_id=pad,
                                                 device=rr.info.device, seed=seed)
+                    longest = float(pair_lengths.max())
+                    if max_cell_memory_mb is not None and last_memory is not None:
+                        needed = last_memory[0] * (longest / last_memory[1]) ** 2
+                        if needed > max_cell_memory_mb:
+                            rows.append({**base, "timing_only": rr.info.timing_only, "backend": rr.info.backend,
+                                         "status": "skipped",
+                                         "note": f"memory guard: about {needed:.0f} MiB expected (the previous length "
+                                                 f"added {last_memory[0]:.0f} MiB, scaled by length^2), over "
+                                                 f"max_cell_memory_mb={max_cell_memory_mb:.0f}"})
+                            continue
+                    flops = sum(flops_per_pair(config, int(k)) for k in pair_lengths)
+                    estimate = last_pass[0] * flops / last_pass[1] if last_pass and last_pass[1] > 0 else None
+                    cell_warmup, cell_repeats = _cell_plan(estimate, warmup, repeats, max_cell_seconds)
+                    base.update(warmup=cell_warmup, repeats=cell_repeats)
                     if rr.info.device.startswith("cuda"):
                         torch.cuda.reset_peak_memory_stats()
-                    m = measure(run, batches, repeats=repeats, warmup=warmup, synchronize=sync)
-                    if rr.info.device.startswith("cuda"):
+                        before = torch.cuda.memory_allocated() / 2**20
+                        m = measure(run, batches, repeats=cell_repeats, warmup=cell_warmup, synchronize=sync)
                         peak, kind = torch.cuda.max_memory_allocated() / 2**20, "cuda_max_allocated"
                     else:
-                        peak, kind = _peak_rss_mb(), "rss"
+                        with PeakRSS() as memory:
+                            m = measure(run, batches, repeats=cell_repeats, warmup=cell_warmup, synchronize=sync)
+                        peak, kind, before = memory.peak_mb, memory.kind, memory.before_mb
                     median, slowest, fastest = m.rate(n)
-                    flops = sum(flops_per_pair(config, int(k)) for k in pair_lengths)
+                    last_pass = (statistics.median(m.repeat_seconds), flops)
+                    last_memory = (max(0.0, peak - before), longest)
                     tflops = m.rate(flops)[0] / 1e12
                     rows.append({
                         **base,
@@ -581,8 +694,11 @@ def benchmark(
                         "model_tflops_per_s": tflops,
                         "fraction_of_peak": tflops / peak_tflops if peak_tflops else None,
                         "peak_memory_mb": peak,
+                        "cell_memory_mb": max(0.0, peak - before),
                         "memory_kind": kind,
                         "padding_efficiency": padding_efficiency(pair_lengths, batch_size),
+                        "attention_flop_share": (attention_flop_share(config, int(length))
+                                                 if length != "mixed" else np.nan),
                         "load_s": load_s,
                         "first_response_s": first_response_s,
                         "status": "ok",
@@ -590,8 +706,9 @@ def benchmark(
                     })
             del rr
             gc.collect()
-    table = pd.DataFrame(rows, columns=list(COLUMNS))
+    table = length_growth(pd.DataFrame(rows, columns=list(COLUMNS)))[list(COLUMNS)]
     table.attrs["environment"] = environment()
+    table.attrs["attention_crossover_length"] = crossover  # tokens per pair where attention passes the dense layers
     return table
 
 

@@ -4,7 +4,10 @@ All scoring is :meth:`Reranker.rerank <rerankkit.scoring.reranker.Reranker.reran
 threshold re-marks the last ranking with :meth:`Ranking.with_threshold
 <rerankkit.scoring.results.Ranking.with_threshold>` (no model call). The widget keeps its results in
 observable state (``cards.value``, ``table.value``, ``status.value``, ``error.value``,
-``ranking``, ``model_calls``, ``cache_hits``), so tests drive it with ``button.click()``.
+``ranking``, ``model_calls``, ``cache_hits``, ``latency``), so tests drive it with ``button.click()``.
+The status line shows the latest rerank's time and the session's median and p95
+(:class:`rerankkit.measure.latency.LatencyLog`: model calls only; the first call after the widget loaded
+the model is the cold one).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from rerankkit._utils.checks import validate_pairs
 from rerankkit.display.cards import ranking_html
 from rerankkit.display.style import styled
 from rerankkit.errors import TruncationWarning
+from rerankkit.measure.latency import LatencyLog
 from rerankkit.models.hub import resolve_model_id
 from rerankkit.score_scale import THRESHOLD_PRESETS, resolve_threshold
 from rerankkit.widgets._common import (
@@ -89,6 +93,7 @@ class ScoringPlayground(widgets.VBox):
         ranking: The ranking shown, or ``None``.
         model_calls: Times the model was asked to score.
         cache_hits: Times a Rerank was answered from the cache.
+        latency: Wall times of the model calls (:class:`~rerankkit.measure.latency.LatencyLog`).
         last_error: The message shown in the error box, or ``None``.
         notice_text: The last note about a typed value that was refused or changed ("" when none).
         status_text: The status line as plain text.
@@ -125,6 +130,8 @@ class ScoringPlayground(widgets.VBox):
         self.ranking: Ranking | None = None
         self.model_calls = 0
         self.cache_hits = 0
+        # A model handed in may have run before: its first call here is not labelled cold.
+        self.latency = LatencyLog(cold=self._reranker is None)
         self.last_error: str | None = None
         self._status_prefix = ""
         self.status_text = ""
@@ -292,7 +299,9 @@ class ScoringPlayground(widgets.VBox):
                     # Truncation is reported in the status line and on the cards, not as a log warning.
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore", TruncationWarning)
+                        called = time.perf_counter()
                         ranking = reranker.rerank(query, texts, max_length=key[2], show_progress=False)
+                        self.latency.add(time.perf_counter() - called)
                     self.model_calls += 1
                     self._cache[key] = ranking
                     if len(self._cache) > self._cache_size:
@@ -316,7 +325,8 @@ class ScoringPlayground(widgets.VBox):
         n_cut = sum(r.truncated for r in ranking)
         if n_cut:
             timing += f"; {n_cut} passage(s) truncated to max_length={key[2]}"
-        self._status_prefix = f"{timing} · model calls {self.model_calls}, cache hits {self.cache_hits}"
+        self._status_prefix = (f"{timing} · model calls {self.model_calls}, cache hits {self.cache_hits}"
+                               f" · latency: {self.latency.text()}")
         self._render()
         return self.ranking
 

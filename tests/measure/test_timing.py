@@ -10,7 +10,17 @@ import pytest
 import torch
 
 from rerankkit import cli
-from rerankkit.measure.timing import COLUMNS, benchmark, cold_start, measure, mixed_lengths, padding_efficiency
+from rerankkit.measure.timing import (
+    COLUMNS,
+    _cell_plan,
+    attention_crossover_length,
+    attention_flop_share,
+    benchmark,
+    cold_start,
+    measure,
+    mixed_lengths,
+    padding_efficiency,
+)
 
 HAS_CUDA = torch.cuda.is_available()
 
@@ -50,7 +60,7 @@ def test_units_agree_with_each_other(table):
     assert ((mixed.padding_efficiency > 0) & (mixed.padding_efficiency <= 1)).all()
     assert (ok.pairs_per_s_min <= ok.pairs_per_s).all() and (ok.pairs_per_s <= ok.pairs_per_s_max).all()
     assert (ok.latency_p50_ms <= ok.latency_p95_ms).all() and (ok.latency_p50_ms > 0).all()
-    assert (ok.memory_kind == "rss").all() and (ok.peak_memory_mb > 10).all()
+    assert (ok.memory_kind == "rss_sampled").all() and (ok.peak_memory_mb > 10).all()
     assert (ok.load_s > 0).all() and (ok.first_response_s > 0).all()
     from rerankkit.backends import default_int8_backend
 
@@ -167,3 +177,75 @@ def test_cli_bench_prints_a_table_and_json(capsys):
 def test_cli_bench_bad_list_is_a_clear_error(capsys):
     assert cli.main(["bench", "--model", "tiny-random", "--batch-sizes", "8,x"]) == 1
     assert "--batch-sizes" in capsys.readouterr().err
+
+
+def test_length_cells_report_tokens_memory_growth_and_attention_share(tiny):
+    table = benchmark("tiny-random", devices=["cpu"], dtypes=["fp32"], batch_sizes=[1], lengths=[64, 128, 512],
+                      repeats=2, warmup=1, n_batches=1)
+    ok = table[table.status == "ok"].set_index("length")
+    np.testing.assert_allclose(ok.tokens_per_s, ok.index.to_numpy() * ok.pairs_per_s, rtol=1e-9)
+    assert (ok.memory_kind == "rss_sampled").all() and (ok.peak_memory_mb > 10).all()
+    assert (ok.cell_memory_mb >= 0).all() and (ok.cell_memory_mb <= ok.peak_memory_mb).all()
+    # Growth is measured: the ratio of times per pair between neighbouring lengths, and per doubling.
+    assert np.isnan(ok.loc[64, "time_growth"])
+    assert ok.loc[128, "time_growth"] == pytest.approx(ok.loc[64, "pairs_per_s"] / ok.loc[128, "pairs_per_s"])
+    assert ok.loc[512, "growth_per_doubling"] == pytest.approx(ok.loc[512, "time_growth"] ** 0.5)
+    # The attention share follows the config and grows with length.
+    config = tiny.model.config
+    share = [attention_flop_share(config, n) for n in (64, 128, 512)]
+    np.testing.assert_allclose(ok.attention_flop_share, share)
+    assert share[0] < share[1] < share[2] < 1
+    assert table.attrs["attention_crossover_length"] == attention_crossover_length(config)
+    assert attention_flop_share(config, int(attention_crossover_length(config))) == pytest.approx(0.5)
+
+
+def test_time_budget_cuts_repeats_of_long_cells_only():
+    assert _cell_plan(None, 1, 3, 10.0) == (1, 3)  # first cell: nothing to estimate from
+    assert _cell_plan(1.0, 1, 3, 10.0) == (1, 3)  # fits
+    assert _cell_plan(3.0, 1, 3, 10.0) == (1, 2)  # three passes fit: one warm-up, two timed
+    assert _cell_plan(6.0, 1, 3, 10.0) == (0, 1)  # one pass fits: timed, no warm-up
+    assert _cell_plan(60.0, 1, 3, 10.0) == (0, 1)  # never fewer than one timed pass
+    table = benchmark("tiny-random", devices=["cpu"], batch_sizes=[1], lengths=[16, 512], repeats=3, warmup=1,
+                      n_batches=1, max_cell_seconds=1e-6)
+    assert table[["warmup", "repeats"]].values.tolist() == [[1, 3], [0, 1]]
+    with pytest.raises(ValueError, match="max_cell_seconds"):
+        benchmark("tiny-random", devices=["cpu"], max_cell_seconds=0)
+
+
+def test_cli_bench_length_scaling_reports_growth(capsys):
+    args = ["bench", "--model", "tiny-random", "--devices", "cpu", "--batch-sizes", "1", "--n-batches", "1",
+            "--lengths", "64,128", "--repeats", "1", "--max-cell-seconds", "30"]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert "growth_per_doubling" in out and "attention_flop_share" in out and "cell_memory_mb" in out
+    assert cli.main(args + ["--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["attention_crossover_length"] > 0 and data["rows"][1]["time_growth"] > 0
+
+
+class _Adds10MiB:
+    """Stands in for PeakRSS: every cell adds exactly 10 MiB, so the guard's arithmetic is known."""
+
+    kind = "rss_sampled"
+    before_mb, peak_mb = 100.0, 110.0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+
+@pytest.mark.parametrize(("guard", "status"), [(1000.0, "skipped"), (1e6, "ok")])
+def test_memory_guard_scales_the_previous_cell_by_length_squared(guard, status, monkeypatch):
+    import rerankkit.measure.timing as timing
+
+    monkeypatch.setattr(timing, "PeakRSS", _Adds10MiB)
+    # 10 MiB at 16 tokens scaled to 512 tokens: 10 * 32^2 = 10240 MiB.
+    table = benchmark("tiny-random", devices=["cpu"], batch_sizes=[1], lengths=[16, 512], repeats=1, warmup=0,
+                      n_batches=1, max_cell_memory_mb=guard)
+    assert table.status.tolist() == ["ok", status]
+    if status == "skipped":
+        assert "about 10240 MiB" in table.note[1] and np.isnan(table.pairs_per_s[1])
+    with pytest.raises(ValueError, match="max_cell_memory_mb"):
+        benchmark("tiny-random", devices=["cpu"], max_cell_memory_mb=-1)

@@ -240,3 +240,25 @@ def test_typed_thresholds_are_used_or_refused_out_loud(tiny, calls, typed, value
     assert app.threshold.value == pytest.approx(value)
     assert app.threshold_box.value == f"{value:.2f}"
     assert (said in app.notice_text) and (bool(said) == bool(app.notice_text))
+
+
+def test_status_line_shows_this_rerank_and_the_sessions_median_and_p95(tiny, calls):
+    app = make(tiny, calls)
+    app.button.click()
+    assert app.latency.n_warm == 0 and "this rerank" in app.status_text
+    assert "cold" not in app.status_text  # a model handed in may have run before
+    for query in ("Where is Berlin?", "What do pandas eat?", QUERY):
+        app.query.value = query
+        app.button.click()
+    assert app.model_calls == 3 and app.cache_hits == 1  # the last click came from the cache
+    assert app.latency.n_warm == 2 and len(app.latency.seconds) == app.model_calls
+    median, p95 = app.latency.median_ms, app.latency.p95_ms
+    assert 0 < median <= p95
+    assert f"warm median {median:.0f} ms, p95 {p95:.0f} ms over 2 calls" in app.status_text
+    assert app.status_text in app.status.value or "warm median" in app.status.value
+
+
+def test_status_line_calls_the_first_rerank_after_its_own_load_cold():
+    app = ScoringPlayground("tiny-random", query=QUERY, passages=PASSAGES)
+    app.button.click()
+    assert "first call after load: cold" in app.status_text
