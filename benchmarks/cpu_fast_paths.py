@@ -290,7 +290,7 @@ def main() -> None:
     local: dict[str, tuple] = {}
     flag = base.flag  # the real FlagReranker on the same folder (fp32 on CPU)
     # Passed explicitly: 128 is FlagReranker's own default (FlagEmbedding's encoder-only reranker).
-    for batch in (FLAG_DEFAULT_BATCH, args.batch_size):
+    for batch in dict.fromkeys((FLAG_DEFAULT_BATCH, args.batch_size)):
         label = f"default batch {batch}" if batch == FLAG_DEFAULT_BATCH else f"batch {batch}"
         local[f"FlagReranker fp32 ({label})"] = (
             lambda b=batch: flag.compute_score(flag_pairs, batch_size=b, max_length=args.max_length, normalize=False),
@@ -398,7 +398,7 @@ def main() -> None:
         tau = kendall_tau
 
     baseline = f"FlagReranker fp32 (default batch {FLAG_DEFAULT_BATCH})"
-    same_batch = f"FlagReranker fp32 (batch {args.batch_size})"
+    same_batch = baseline if args.batch_size == FLAG_DEFAULT_BATCH else f"FlagReranker fp32 (batch {args.batch_size})"
     rate = {name: statistics.median(len(pairs) / s for s in secs) for name, secs in seconds.items()}
     print(f"\n{'contender':<62} {'pairs/s':>8} {'min':>7} {'max':>7} {'vs Flag':>8} {'max|diff|':>10} {'tau':>6}")
     results = []
