@@ -1,0 +1,166 @@
+"""The pure parts of the peer benchmark, shared by ``cpu_fast_paths.py`` and ``worker.py`` (standard library only).
+
+The main process and a worker (a separate Python in a peer environment) talk in JSON lines: one
+object per line, each with a ``"type"``. Main sends ``setup`` once, then ``warmup`` and ``go`` per
+contender and round, then ``quit``; the worker answers ``ready``, ``done`` and ``result`` (scores and
+the seconds it measured around the scoring call alone), or ``error``.
+
+    >>> decode(encode({"type": "go", "contender": "st-onnx-int8"}))["contender"]
+    'st-onnx-int8'
+    >>> onnx_quantization_config({"avx2", "avx512f", "avx512_vnni"})
+    'avx512_vnni'
+    >>> kendall_tau([1, 2, 3], [1, 3, 2])
+    0.3333333333333333
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Sequence
+
+MESSAGE_TYPES = frozenset({"setup", "warmup", "go", "quit", "ready", "done", "result", "error"})
+ISA_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "avx512_fp16", "amx_bf16", "amx_int8", "amx_tile")
+
+
+class ProtocolError(ValueError):
+    """A line from the other side that is not a protocol message."""
+
+
+def encode(message: dict) -> str:
+    """One message as one JSON line (newline included)."""
+    if message.get("type") not in MESSAGE_TYPES:
+        raise ProtocolError(f"message type {message.get('type')!r} is not one of {sorted(MESSAGE_TYPES)}")
+    return json.dumps(message, separators=(",", ":")) + "\n"
+
+
+def decode(line: str) -> dict:
+    """The message on one line; :class:`ProtocolError` naming the line when it is not one.
+
+    >>> decode('{"type": "done"}')
+    {'type': 'done'}
+    """
+    text = line.strip()
+    if not text:
+        raise ProtocolError("empty line: the worker exited or closed its output (see its stderr above)")
+    try:
+        message = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ProtocolError(f"not a JSON line: {text[:200]!r} ({exc.msg})") from None
+    if not isinstance(message, dict) or message.get("type") not in MESSAGE_TYPES:
+        raise ProtocolError(f"not a protocol message (needs a 'type' in {sorted(MESSAGE_TYPES)}): {text[:200]!r}")
+    return message
+
+
+def cpu_flags(cpuinfo: str | None = None) -> set[str]:
+    """The CPU's feature flags from ``/proc/cpuinfo`` text (read from the file when not given; empty elsewhere).
+
+    >>> sorted(cpu_flags("processor : 0\\nflags : fpu avx2 avx512f\\n"))
+    ['avx2', 'avx512f', 'fpu']
+    """
+    if cpuinfo is None:
+        try:
+            with open("/proc/cpuinfo", encoding="utf-8") as fh:
+                cpuinfo = fh.read()
+        except OSError:
+            return set()
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in ("flags", "Features"):
+            return set(value.split())
+    return set()
+
+
+def cpu_model(cpuinfo: str | None = None) -> str:
+    """The CPU's model name from ``/proc/cpuinfo`` text, or ``"unknown"``."""
+    if cpuinfo is None:
+        try:
+            with open("/proc/cpuinfo", encoding="utf-8") as fh:
+                cpuinfo = fh.read()
+        except OSError:
+            return "unknown"
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "model name":
+            return value.strip()
+    return "unknown"
+
+
+def isa_summary(flags: Iterable[str]) -> dict[str, bool]:
+    """Which of the instruction-set flags that decide the fast paths this CPU has."""
+    have = set(flags)
+    return {flag: flag in have for flag in ISA_FLAGS}
+
+
+def onnx_quantization_config(flags: Iterable[str]) -> str:
+    """sentence-transformers' ONNX dynamic int8 config that fits these CPU flags.
+
+    ``avx512_vnni`` when the CPU has VNNI, else ``avx512`` with AVX-512F, else ``avx2``.
+
+    >>> onnx_quantization_config({"avx2", "avx512f"}), onnx_quantization_config({"avx2"})
+    ('avx512', 'avx2')
+    """
+    have = set(flags)
+    if "avx512_vnni" in have and "avx512f" in have:
+        return "avx512_vnni"
+    if "avx512f" in have:
+        return "avx512"
+    return "avx2"
+
+
+def rotated(names: Sequence[str], round_index: int) -> list[str]:
+    """The contenders' order in one round: the list rotated by the round number, so none always runs first.
+
+    >>> rotated(["a", "b", "c"], 1)
+    ['b', 'c', 'a']
+    """
+    if not names:
+        return []
+    k = round_index % len(names)
+    return list(names[k:]) + list(names[:k])
+
+
+def kendall_tau(a: Sequence[float], b: Sequence[float]) -> float:
+    """Kendall's tau-b between two score lists (exact, O(n^2)); NaN when either list is constant.
+
+    >>> kendall_tau([1, 2, 3, 4], [4, 3, 2, 1])
+    -1.0
+    """
+    if len(a) != len(b):
+        raise ValueError(f"kendall_tau: the lists differ in length ({len(a)} and {len(b)})")
+    concordant = discordant = ties_a = ties_b = 0
+    n = len(a)
+    for i in range(n):
+        for j in range(i + 1, n):
+            da = (a[i] > a[j]) - (a[i] < a[j])
+            db = (b[i] > b[j]) - (b[i] < b[j])
+            if da == 0 and db == 0:
+                continue
+            if da == 0:
+                ties_a += 1
+            elif db == 0:
+                ties_b += 1
+            elif da == db:
+                concordant += 1
+            else:
+                discordant += 1
+    denominator = math.sqrt((concordant + discordant + ties_a) * (concordant + discordant + ties_b))
+    return (concordant - discordant) / denominator if denominator else float("nan")
+
+
+def headline(rates: dict[str, float], own_prefix: str = "rerankkit") -> dict:
+    """rerankkit's fastest path against the fastest peer path (every contender not named ``own_prefix ...``).
+
+    >>> h = headline({"rerankkit int8": 3.0, "FlagReranker fp32": 1.0, "peer int8": 2.0})
+    >>> h["fastest_own"], h["fastest_peer"], h["ratio"]
+    ('rerankkit int8', 'peer int8', 1.5)
+    """
+    own = {name: r for name, r in rates.items() if name.startswith(own_prefix)}
+    peers = {name: r for name, r in rates.items() if not name.startswith(own_prefix)}
+    if not own or not peers:
+        raise ValueError(f"headline needs at least one {own_prefix} path and one peer path; got {sorted(rates)}")
+    best_own = max(own, key=own.__getitem__)
+    best_peer = max(peers, key=peers.__getitem__)
+    return {"fastest_own": best_own, "fastest_own_pairs_per_s": own[best_own],
+            "fastest_peer": best_peer, "fastest_peer_pairs_per_s": peers[best_peer],
+            "ratio": own[best_own] / peers[best_peer]}
