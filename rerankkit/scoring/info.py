@@ -33,6 +33,8 @@ class ModelInfo:
             weights, built to measure speed and memory.
         backend: What runs the forward pass: ``torch``, or the int8 backend
             (see :mod:`rerankkit.backends`).
+        backend_reason: Why that dtype and backend, for ``dtype="int8"`` and ``dtype="fastest"``
+            (the CPU's instructions, a measurement, or ``$RERANKKIT_INT8_BACKEND``); empty otherwise.
     """
 
     model_id: str
@@ -48,6 +50,7 @@ class ModelInfo:
     random_weights: bool
     timing_only: bool = False
     backend: str = "torch"
+    backend_reason: str = ""
 
     @property
     def label(self) -> str:
@@ -67,6 +70,7 @@ class ModelInfo:
             ("kind", f"{self.kind} ({self.flag_class})"),
             ("device", self.device),
             ("dtype", f"int8 ({self.backend})" if self.dtype == "int8" else self.dtype),
+            *([("why", self.backend_reason)] if self.backend_reason else []),
             ("max_length", f"{self.max_length} (model limit {self.model_max_length})"),
             ("parameters", _count(self.n_parameters)),
             ("load time", f"{self.load_seconds:.2f} s"),

@@ -20,6 +20,7 @@ from rerankkit.models.devices import choose_device, choose_dtype, torch_dtype
 from rerankkit.models.files import check_model_folder
 from rerankkit.models.hub import fetch_model, local_model_folder, resolve_model_id
 from rerankkit.models.synthetic import RANDOM_PREFIX, TINY_RANDOM, random_model_path, read_marker, tiny_random_path
+from rerankkit.scoring.fastest import choose_fastest, gpu_fastest
 from rerankkit.scoring.info import ModelInfo, check_max_length, model_limit
 from rerankkit.scoring.reranker import Reranker
 
@@ -60,8 +61,10 @@ def load(
             ``"random:<hub id>"`` (the real shape with random weights, for timing only).
         device: ``"auto"`` (CUDA, then MPS, then CPU), a device string, or a list of several
             devices to start FlagEmbedding's multi-process pool on purpose.
-        dtype: ``"auto"`` (fp16 on CUDA, fp32 elsewhere), ``"fp32"``, ``"fp16"``, ``"bf16"``, or
-            ``"int8"`` (CPU only: the measured int8 fast path, see :mod:`rerankkit.backends`).
+        dtype: ``"auto"`` (fp16 on CUDA, fp32 elsewhere), ``"fp32"``, ``"fp16"``, ``"bf16"``,
+            ``"int8"`` (CPU only: the int8 backend this CPU's instructions favour, see
+            :mod:`rerankkit.backends`), or ``"fastest"`` (CPU: whichever path was measured fastest on this
+            machine, measured on first use and cached, see :mod:`rerankkit.scoring.fastest`; CUDA: fp16).
         max_length: Tokens per pair kept when scoring; default 512 (or the model's limit if lower).
         batch_size: Pairs per forward pass.
         cache_dir: Hugging Face hub cache folder (default: the standard one).
@@ -87,7 +90,14 @@ def load(
     devices = [choose_device(d) for d in device] if isinstance(device, (list, tuple)) else [choose_device(device)]
     if not devices:
         raise ValueError("device is an empty list: pass 'auto' or at least one device")
-    resolved_dtype = choose_dtype(dtype, devices[0])
+    fastest = isinstance(dtype, str) and dtype.strip().lower() == "fastest"
+    if fastest and len(devices) > 1:
+        raise ValueError("dtype='fastest' picks a path for one device: pass one device, or an explicit dtype")
+    if fastest and devices[0] != "cpu":
+        choice = gpu_fastest(devices[0])
+        resolved_dtype, backend_reason = choose_dtype(choice.dtype, devices[0]), choice.reason
+    else:
+        resolved_dtype, backend_reason = choose_dtype("fp32" if fastest else dtype, devices[0]), ""
 
     if spec == TINY_RANDOM:
         path = tiny_random_path()
@@ -105,9 +115,9 @@ def load(
     flag_class = known.flag_class if known else "FlagReranker"
     if flag_class is None:
         raise ValueError(f"{spec} cannot be loaded with FlagEmbedding, and the kit has no other loader for it yet")
-    if resolved_dtype == "int8" and (kind != "encoder" or len(devices) > 1):
+    if (resolved_dtype == "int8" or (fastest and devices[0] == "cpu")) and (kind != "encoder" or len(devices) > 1):
         raise ValueError(
-            "dtype='int8' runs encoder rerankers on one CPU device; "
+            f"dtype={dtype!r} runs encoder rerankers on one CPU device; "
             f"{spec} is a {kind} model on {len(devices)} device(s): use dtype='fp32' or 'bf16' there."
         )
     limit = model_limit(config, known)
@@ -128,10 +138,14 @@ def load(
     n_parameters = sum(p.numel() for p in flag.model.parameters())
     marker = read_marker(path)
     backend = "torch"
-    if resolved_dtype == "int8":
-        from rerankkit.backends import quantize_int8
+    if fastest and devices[0] == "cpu":
+        choice = choose_fastest(flag, path, batch_size=batch_size, max_length=max_length)
+        resolved_dtype, backend, backend_reason = choice.dtype, choice.backend, choice.reason
+    elif resolved_dtype == "int8":
+        from rerankkit.backends import choose_int8_backend, quantize_int8
 
-        backend = quantize_int8(flag, path)
+        chosen, backend_reason = choose_int8_backend()
+        backend = quantize_int8(flag, path, backend=chosen)
     info = ModelInfo(
         model_id=spec,
         path=os.fspath(path),
@@ -146,5 +160,6 @@ def load(
         random_weights=bool(marker.get("random_weights", False)),
         timing_only=bool(marker.get("timing_only", False)),
         backend=backend,
+        backend_reason=backend_reason,
     )
     return Reranker(flag, info, batch_size=batch_size)
