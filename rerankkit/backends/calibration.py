@@ -12,6 +12,8 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 import numpy as np
@@ -19,16 +21,20 @@ import numpy as np
 from rerankkit import cases
 from rerankkit._utils.checks import check_positive_int
 
-__all__ = ["CALIBRATION_SIZE", "calibration_pairs", "calibration_inputs"]
+__all__ = ["CALIBRATION_SIZE", "calibration_pairs", "calibration_inputs", "calibration_key"]
 
 # Pairs fed to the calibration: enough to settle the activation ranges, few enough to build in minutes.
 CALIBRATION_SIZE = 96
 # Per cross-lingual case, passages kept (that set expands to tens of thousands of pairs).
 _CROSS_LINGUAL_PASSAGES = 3
+_MAX_JOINED = 4
 
 
 def calibration_pairs(n: int = CALIBRATION_SIZE) -> list[tuple[str, str]]:
     """``n`` (query, passage) pairs spread evenly over every packaged case set.
+
+    A passage is one of the case's passages or a run of up to four of them joined, so the pairs'
+    lengths range from a few dozen to a few hundred tokens, as in real use.
 
     The same ``n`` always gives the same pairs (no randomness), so a cached build can be remade.
 
@@ -42,7 +48,10 @@ def calibration_pairs(n: int = CALIBRATION_SIZE) -> list[tuple[str, str]]:
         pool: list[tuple[str, str]] = []
         for case in cases.load(name):
             passages = case.passages[:_CROSS_LINGUAL_PASSAGES] if name == "cross_lingual" else case.passages
-            pool.extend((case.query, p.text) for p in passages)
+            texts = [p.text for p in passages]
+            # Passages of one case joined in runs of 1 to _MAX_JOINED: pairs as long as real ones, so the
+            # ranges cover late positions and long attention rows too.
+            pool.extend((case.query, " ".join(texts[j:j + 1 + len(pool) % _MAX_JOINED])) for j in range(len(texts)))
         per_set.append(pool)
     # Even shares per set (a larger set gives its spare share to the others), evenly spaced within each set.
     out: list[tuple[str, str]] = []
@@ -55,6 +64,17 @@ def calibration_pairs(n: int = CALIBRATION_SIZE) -> list[tuple[str, str]]:
     if len(out) < n:
         raise ValueError(f"n={n}: the case sets hold only {len(out)} calibration pairs; use n <= {len(out)}")
     return out
+
+
+def calibration_key(n: int = CALIBRATION_SIZE, **settings: Any) -> str:
+    """A short id of the calibration pairs and the build settings, so a cached build follows changes to either.
+
+    Example:
+        >>> calibration_key(8) == calibration_key(8) != calibration_key(8, preset="mixed")
+        True
+    """
+    text = json.dumps([calibration_pairs(n), sorted(settings.items())], ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
 def calibration_inputs(tokenizer: Any, n: int = CALIBRATION_SIZE, max_length: int = 512) -> list[dict[str, np.ndarray]]:

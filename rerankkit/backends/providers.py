@@ -18,6 +18,7 @@ from rerankkit.backends.base import (
     packages_installed,
     quiet_tracing,
 )
+from rerankkit.backends.calibration import calibration_inputs, calibration_key
 
 __all__ = ["TorchInt8", "OnnxRuntimeInt8", "OpenVinoInt8", "OpenVinoStaticInt8", "openvino_config"]
 
@@ -133,8 +134,6 @@ class OpenVinoStaticInt8:
         def build(workdir: Path) -> None:
             from transformers import AutoTokenizer
 
-            from rerankkit.backends.calibration import calibration_inputs
-
             nncf = require("nncf", feature="the OpenVINO static int8 path")
             example = {"input_ids": torch.ones(2, 16, dtype=torch.long), "attention_mask": torch.ones(2, 16, dtype=torch.long)}
             with quiet_tracing():
@@ -146,7 +145,9 @@ class OpenVinoStaticInt8:
             )
             ov.save_model(quantized, os.fspath(workdir / "model-int8.xml"))
 
-        folder = atomic_build(cache_dir(model_path, self.name), build)
+        # The cache follows the calibration pairs and settings as well as the model.
+        recipe = calibration_key(model_type="transformer", preset="mixed", fast_bias_correction=True)
+        folder = atomic_build(cache_dir(model_path, f"{self.name}-{recipe}"), build)
         return _openvino_classifier(folder / "model-int8.xml", model.config, self.name)
 
 

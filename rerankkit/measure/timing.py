@@ -345,7 +345,7 @@ def environment() -> dict[str, str]:
     """Hardware and versions to print next to any figure.
 
     Example:
-        >>> {"date", "cpu", "torch", "cuda"} <= set(environment())
+        >>> {"date", "cpu", "cpu_isa", "torch", "cuda"} <= set(environment())
         True
     """
     import torch
@@ -374,6 +374,9 @@ def environment() -> dict[str, str]:
             env["cpu"] = f"{names[0]} ({len(names)} logical CPUs)"
     except OSError:
         pass
+    from rerankkit._utils.cpu import isa_summary
+
+    env["cpu_isa"] = " ".join(isa_summary()) or "unknown"
     return env
 
 

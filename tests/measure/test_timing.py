@@ -167,3 +167,13 @@ def test_cli_bench_prints_a_table_and_json(capsys):
 def test_cli_bench_bad_list_is_a_clear_error(capsys):
     assert cli.main(["bench", "--model", "tiny-random", "--batch-sizes", "8,x"]) == 1
     assert "--batch-sizes" in capsys.readouterr().err
+
+
+def test_environment_records_the_cpu_instruction_sets(monkeypatch):
+    from rerankkit._utils import cpu
+    from rerankkit.measure.timing import environment
+
+    monkeypatch.setattr(cpu, "cpu_flags", lambda path=cpu.CPUINFO: frozenset({"avx2", "amx_int8", "sse4_2"}))
+    assert environment()["cpu_isa"] == "avx2 amx_int8"
+    monkeypatch.setattr(cpu, "cpu_flags", lambda path=cpu.CPUINFO: frozenset())
+    assert environment()["cpu_isa"] == "unknown"
