@@ -22,7 +22,7 @@ INT8_BACKENDS = tuple(PROVIDERS)
 # On a CPU without int8 dot-product instructions (AVX2 only), measured 2026-11-22:
 INT8_PREFERENCE = ("onnxruntime", "torch", "openvino", "openvino-static")
 # On a CPU with VNNI or AMX (INT8_DOT_FLAGS), where static int8 runs the matmuls themselves in int8:
-INT8_PREFERENCE_DOT = ("openvino-static", "onnxruntime", "openvino", "torch")
+INT8_PREFERENCE_DOT = ("openvino-static", "openvino", "onnxruntime", "torch")
 
 
 def _provider(backend: str) -> Int8Provider:

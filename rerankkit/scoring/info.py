@@ -23,7 +23,7 @@ class ModelInfo:
         kind: ``encoder``, ``llm`` or ``layerwise``.
         flag_class: FlagEmbedding class that runs the model.
         device: Torch device string, e.g. ``cpu`` or ``cuda:0``.
-        dtype: ``fp32``, ``fp16`` or ``bf16``.
+        dtype: ``fp32``, ``fp16``, ``bf16`` or ``int8``.
         max_length: Tokens per pair kept when scoring (longer pairs are cut).
         model_max_length: Most tokens per pair the model accepts.
         n_parameters: Parameter count.
