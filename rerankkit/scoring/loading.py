@@ -27,7 +27,12 @@ from rerankkit.scoring.reranker import Reranker
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["load"]
+__all__ = ["load", "CPU_MAX_BATCH_TOKENS"]
+
+# On CPU a forward pass costs about the same per token at any batch size, so padding is pure loss: batches
+# of long pairs are cut to this many padded tokens (measured on bge-reranker-v2-m3's shape, 2 threads:
+# 7.1 pairs/s against 6.4 at batch 16 without a cap, OpenVINO static int8; benchmarks/cpu_fast_paths.py).
+CPU_MAX_BATCH_TOKENS = 3072
 
 
 def _flag_class(name: str):
@@ -51,6 +56,7 @@ def load(
     dtype: str | torch.dtype = "auto",
     max_length: int | None = None,
     batch_size: int = 32,
+    max_batch_tokens: int | None = None,
     cache_dir: str | os.PathLike | None = None,
 ) -> Reranker:
     """Load a reranker, ready to score.
@@ -67,6 +73,9 @@ def load(
             machine, measured on first use and cached, see :mod:`rerankkit.scoring.fastest`; CUDA: fp16).
         max_length: Tokens per pair kept when scoring; default 512 (or the model's limit if lower).
         batch_size: Pairs per forward pass.
+        max_batch_tokens: Most padded tokens (rows times the longest pair) per forward pass, so batches of
+            long pairs hold fewer rows; default :data:`CPU_MAX_BATCH_TOKENS` on CPU (less padding, and
+            measured faster there), no cap on GPUs. Change it later with ``rr.max_batch_tokens``.
         cache_dir: Hugging Face hub cache folder (default: the standard one).
 
     Returns:
@@ -87,6 +96,7 @@ def load(
     started = time.perf_counter()
     spec = resolve_model_id(model)
     check_positive_int(batch_size, "batch_size")
+    check_positive_int(max_batch_tokens, "max_batch_tokens", allow_none=True)
     devices = [choose_device(d) for d in device] if isinstance(device, (list, tuple)) else [choose_device(device)]
     if not devices:
         raise ValueError("device is an empty list: pass 'auto' or at least one device")
@@ -162,4 +172,6 @@ def load(
         backend=backend,
         backend_reason=backend_reason,
     )
-    return Reranker(flag, info, batch_size=batch_size)
+    if max_batch_tokens is None and devices == ["cpu"]:
+        max_batch_tokens = CPU_MAX_BATCH_TOKENS
+    return Reranker(flag, info, batch_size=batch_size, max_batch_tokens=max_batch_tokens)

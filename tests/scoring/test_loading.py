@@ -232,3 +232,12 @@ def test_catalogue(hub_id, kind, flag_class, limit):
     assert hasattr(FlagEmbedding, flag_class)  # the class really exists in FlagEmbedding
     assert lookup(hub_id.lower()) == known
     assert known in KNOWN_MODELS.values()
+
+
+def test_cpu_batches_are_capped_in_tokens_by_default():
+    from rerankkit.scoring.loading import CPU_MAX_BATCH_TOKENS
+
+    assert rerankkit.load("tiny-random", device="cpu").max_batch_tokens == CPU_MAX_BATCH_TOKENS
+    assert rerankkit.load("tiny-random", device="cpu", max_batch_tokens=512).max_batch_tokens == 512
+    with pytest.raises(ValueError, match="max_batch_tokens"):
+        rerankkit.load("tiny-random", device="cpu", max_batch_tokens=0)
