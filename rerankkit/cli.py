@@ -313,7 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="hub id, folder, tiny-random or random:<hub id> (default: $RERANKKIT_MODEL or "
                             "BAAI/bge-reranker-v2-m3)")
     bench.add_argument("--devices", default="cpu,cuda", help="comma-separated: cpu, cuda (default: cpu,cuda)")
-    bench.add_argument("--dtypes", default="fp32", help="comma-separated: fp32, fp16, bf16, int8 (default: fp32)")
+    bench.add_argument("--dtypes", default="fp32", help="comma-separated: fp32, fp16, bf16, int8, fastest (default: fp32)")
     bench.add_argument("--batch-sizes", default="8,32", help="comma-separated pairs per batch (default: 8,32)")
     bench.add_argument("--lengths", default="64,256", help="comma-separated tokens per pair, or mixed (default: 64,256)")
     bench.add_argument("--repeats", type=int, default=3, help="timed repeats per cell (default: 3)")

@@ -33,7 +33,7 @@ import numpy as np
 from rerankkit._utils.cache import atomic_folder, cache_root
 from rerankkit._utils.optional import is_installed, require
 
-__all__ = ["Int8Provider", "ExportedClassifier", "cache_dir", "atomic_build", "export_onnx", "quiet_tracing"]
+__all__ = ["Int8Provider", "ExportedClassifier", "model_key", "cache_dir", "atomic_build", "export_onnx", "quiet_tracing"]
 
 
 class Int8Provider(Protocol):
@@ -63,13 +63,17 @@ def packages_installed(packages: tuple[str, ...]) -> bool:
     return all(is_installed(name) for name in packages)
 
 
-def cache_dir(model_path: str | os.PathLike, backend: str) -> Path:
-
+def model_key(model_path: str | os.PathLike) -> str:
+    """A short id of a model folder: its path and its files' names, sizes and times (a changed file, a new key)."""
     source = Path(model_path).resolve()
     stamp = "".join(f"{p.name}:{p.stat().st_size}:{int(p.stat().st_mtime)};" for p in sorted(source.glob("*"))
                     if p.is_file())
-    key = hashlib.sha256(f"{source}|{stamp}".encode()).hexdigest()[:12]
-    return cache_root() / "int8" / f"{source.name}-{backend}-{key}"
+    return hashlib.sha256(f"{source}|{stamp}".encode()).hexdigest()[:12]
+
+
+def cache_dir(model_path: str | os.PathLike, backend: str) -> Path:
+    """Where a backend's build of this model folder is cached."""
+    return cache_root() / "int8" / f"{Path(model_path).resolve().name}-{backend}-{model_key(model_path)}"
 
 
 class ExportedClassifier:
@@ -123,6 +127,8 @@ def quiet_tracing() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", torch.jit.TracerWarning)
         warnings.simplefilter("ignore", DeprecationWarning)
+        # Converters read every attribute of the model, deprecated properties of transformers included.
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
         yield
 
 

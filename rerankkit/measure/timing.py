@@ -70,7 +70,7 @@ __all__ = [
 ]
 
 DEVICES = ("cpu", "cuda")
-DTYPES = ("fp32", "fp16", "bf16", "int8")
+DTYPES = ("fp32", "fp16", "bf16", "int8", "fastest")
 
 # The columns of the table :func:`benchmark` returns, in order, with their units.
 COLUMNS: dict[str, str] = {
@@ -349,7 +349,7 @@ def environment() -> dict[str, str]:
     """Hardware and versions to print next to any figure.
 
     Example:
-        >>> {"date", "cpu", "torch", "cuda"} <= set(environment())
+        >>> {"date", "cpu", "cpu_isa", "torch", "cuda"} <= set(environment())
         True
     """
     import torch
@@ -378,6 +378,9 @@ def environment() -> dict[str, str]:
             env["cpu"] = f"{names[0]} ({len(names)} logical CPUs)"
     except OSError:
         pass
+    from rerankkit._utils.cpu import isa_summary
+
+    env["cpu_isa"] = " ".join(isa_summary()) or "unknown"
     return env
 
 
@@ -562,7 +565,7 @@ def benchmark(
         model: Model spec for :func:`rerankkit.load` (``tiny-random``, ``random:<hub id>``, a
             hub id or a folder).
         devices: ``cpu`` and/or ``cuda`` (``cuda`` rows say unavailable without a GPU).
-        dtypes: Any of ``fp32``, ``fp16``, ``bf16``, ``int8``.
+        dtypes: Any of ``fp32``, ``fp16``, ``bf16``, ``int8``, ``fastest``.
         batch_sizes: Pairs per forward pass.
         lengths: Tokens per pair (specials included), or ``"mixed"`` for a realistic spread.
         repeats: Timed passes per cell; the table reports their median and spread.

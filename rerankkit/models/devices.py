@@ -75,7 +75,7 @@ def choose_dtype(dtype: str | torch.dtype = "auto", device: str = "cpu") -> DTyp
     if name == "auto":
         return "fp16" if device.startswith("cuda") else "fp32"
     if name not in _DTYPE_ALIASES:
-        raise ValueError(f"unknown dtype {dtype!r}: use 'auto', 'fp32', 'fp16', 'bf16' or 'int8'")
+        raise ValueError(f"unknown dtype {dtype!r}: use 'auto', 'fp32', 'fp16', 'bf16', 'int8' or 'fastest'")
     resolved = _DTYPE_ALIASES[name]
     if resolved == "int8" and device != "cpu":
         raise ValueError(

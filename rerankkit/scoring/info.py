@@ -24,7 +24,7 @@ class ModelInfo:
         flag_class: FlagEmbedding class that runs the model, or ``AnswerTokenReranker`` for the decoders
             the kit reads itself (:mod:`rerankkit.scoring.decoder`).
         device: Torch device string, e.g. ``cpu`` or ``cuda:0``.
-        dtype: ``fp32``, ``fp16`` or ``bf16``.
+        dtype: ``fp32``, ``fp16``, ``bf16`` or ``int8``.
         max_length: Tokens per pair kept when scoring (longer pairs are cut).
         model_max_length: Most tokens per pair the model accepts.
         n_parameters: Parameter count.
@@ -35,6 +35,8 @@ class ModelInfo:
         backend: What runs the forward pass: ``torch``, or the int8 backend
             (see :mod:`rerankkit.backends`).
         licence: The model's licence from the catalogue (``""`` when unknown or the weights are random).
+        backend_reason: Why that dtype and backend, for ``dtype="int8"`` and ``dtype="fastest"``
+            (the CPU's instructions, a measurement, or ``$RERANKKIT_INT8_BACKEND``); empty otherwise.
     """
 
     model_id: str
@@ -51,6 +53,7 @@ class ModelInfo:
     timing_only: bool = False
     backend: str = "torch"
     licence: str = ""
+    backend_reason: str = ""
 
     @property
     def label(self) -> str:
@@ -70,6 +73,7 @@ class ModelInfo:
             ("kind", f"{self.kind} ({self.flag_class})"),
             ("device", self.device),
             ("dtype", f"int8 ({self.backend})" if self.dtype == "int8" else self.dtype),
+            *([("why", self.backend_reason)] if self.backend_reason else []),
             ("max_length", f"{self.max_length} (model limit {self.model_max_length})"),
             ("parameters", _count(self.n_parameters)),
             ("load time", f"{self.load_seconds:.2f} s"),

@@ -25,13 +25,19 @@ from rerankkit.models.hub import fetch_model, local_model_folder, resolve_model_
 from rerankkit.models.synthetic import RANDOM_PREFIX, TINY_RANDOM, random_model_path, read_marker, tiny_random_path
 from rerankkit.models.trust import check_remote_code, note_licence
 from rerankkit.scoring.decoder import LAYOUTS, load_answer_token_reranker
+from rerankkit.scoring.fastest import choose_fastest, gpu_fastest
 from rerankkit.scoring.info import ModelInfo, check_max_length, model_limit
 from rerankkit.scoring.reranker import Reranker
 
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["load"]
+__all__ = ["load", "CPU_MAX_BATCH_TOKENS"]
+
+# On CPU a forward pass costs about the same per token at any batch size, so padding is pure loss: batches
+# of long pairs are cut to this many padded tokens (measured on bge-reranker-v2-m3's shape, 2 threads:
+# 7.1 pairs/s against 6.4 at batch 16 without a cap, OpenVINO static int8; benchmarks/cpu_fast_paths.py).
+CPU_MAX_BATCH_TOKENS = 3072
 
 
 def _flag_class(name: str):
@@ -55,6 +61,7 @@ def load(
     dtype: str | torch.dtype = "auto",
     max_length: int | None = None,
     batch_size: int = 32,
+    max_batch_tokens: int | None = None,
     cache_dir: str | os.PathLike | None = None,
     trust_remote_code: bool = False,
     revision: str | None = None,
@@ -70,10 +77,15 @@ def load(
             random weights, for timing only).
         device: ``"auto"`` (CUDA, then MPS, then CPU), a device string, or a list of several
             devices to start FlagEmbedding's multi-process pool on purpose.
-        dtype: ``"auto"`` (fp16 on CUDA, fp32 elsewhere), ``"fp32"``, ``"fp16"``, ``"bf16"``, or
-            ``"int8"`` (CPU only: the measured int8 fast path, see :mod:`rerankkit.backends`).
+        dtype: ``"auto"`` (fp16 on CUDA, fp32 elsewhere), ``"fp32"``, ``"fp16"``, ``"bf16"``,
+            ``"int8"`` (CPU only: the int8 backend this CPU's instructions favour, see
+            :mod:`rerankkit.backends`), or ``"fastest"`` (CPU: whichever path was measured fastest on this
+            machine, measured on first use and cached, see :mod:`rerankkit.scoring.fastest`; CUDA: fp16).
         max_length: Tokens per pair kept when scoring; default 512 (or the model's limit if lower).
         batch_size: Pairs per forward pass.
+        max_batch_tokens: Most padded tokens (rows times the longest pair) per forward pass, so batches of
+            long pairs hold fewer rows; default :data:`CPU_MAX_BATCH_TOKENS` on CPU (less padding, and
+            measured faster there), no cap on GPUs. Change it later with ``rr.max_batch_tokens``.
         cache_dir: Hugging Face hub cache folder (default: the standard one).
         trust_remote_code: Run Python code from the model's repository (models whose config has
             ``auto_map``, such as gte and jina rerankers). Off by default; when on, a warning names
@@ -102,10 +114,18 @@ def load(
     started = time.perf_counter()
     spec = resolve_model_id(model)
     check_positive_int(batch_size, "batch_size")
+    check_positive_int(max_batch_tokens, "max_batch_tokens", allow_none=True)
     devices = [choose_device(d) for d in device] if isinstance(device, (list, tuple)) else [choose_device(device)]
     if not devices:
         raise ValueError("device is an empty list: pass 'auto' or at least one device")
-    resolved_dtype = choose_dtype(dtype, devices[0])
+    fastest = isinstance(dtype, str) and dtype.strip().lower() == "fastest"
+    if fastest and len(devices) > 1:
+        raise ValueError("dtype='fastest' picks a path for one device: pass one device, or an explicit dtype")
+    if fastest and devices[0] != "cpu":
+        choice = gpu_fastest(devices[0])
+        resolved_dtype, backend_reason = choose_dtype(choice.dtype, devices[0]), choice.reason
+    else:
+        resolved_dtype, backend_reason = choose_dtype("fp32" if fastest else dtype, devices[0]), ""
 
     known = lookup(tiny_hub_id(spec) if spec.startswith(TINY_PREFIX) else spec)
     if spec == TINY_RANDOM:
@@ -137,15 +157,15 @@ def load(
         raise ValueError(f"{spec} cannot be loaded with FlagEmbedding, and the kit has no other loader for it yet")
     if known is not None and (problem := flag_class_problem(known.family)):
         raise BrokenEnvironmentError(f"{spec} cannot be loaded: {problem}.")
-    if resolved_dtype == "int8" and (kind != "encoder" or len(devices) > 1):
+    if (resolved_dtype == "int8" or (fastest and devices[0] == "cpu")) and (kind != "encoder" or len(devices) > 1):
         raise ValueError(
-            "dtype='int8' runs encoder rerankers on one CPU device; "
+            f"dtype={dtype!r} runs encoder rerankers on one CPU device; "
             f"{spec} is a {kind} model on {len(devices)} device(s): use dtype='fp32' or 'bf16' there."
         )
-    if resolved_dtype == "int8" and getattr(config, "type_vocab_size", 1) > 1:
+    if (resolved_dtype == "int8" or (fastest and devices[0] == "cpu")) and getattr(config, "type_vocab_size", 1) > 1:
         # The int8 exports take input_ids and attention_mask only: BERT-style pairs would lose their token types.
         raise ValueError(
-            f"dtype='int8' runs models that read input_ids and attention_mask only; {spec} also reads token_type_ids "
+            f"dtype={dtype!r} runs models that read input_ids and attention_mask only; {spec} also reads token_type_ids "
             "(which text is the passage), so its int8 scores would be wrong: use dtype='fp32' or 'bf16'."
         )
     limit = model_limit(config, known)
@@ -179,10 +199,14 @@ def load(
     licensed = None if spec.startswith(TINY_PREFIX) else known
     note_licence(spec, licensed)
     backend = "torch"
-    if resolved_dtype == "int8":
-        from rerankkit.backends import quantize_int8
+    if fastest and devices[0] == "cpu":
+        choice = choose_fastest(flag, path, batch_size=batch_size, max_length=max_length)
+        resolved_dtype, backend, backend_reason = choice.dtype, choice.backend, choice.reason
+    elif resolved_dtype == "int8":
+        from rerankkit.backends import choose_int8_backend, quantize_int8
 
-        backend = quantize_int8(flag, path)
+        chosen, backend_reason = choose_int8_backend()
+        backend = quantize_int8(flag, path, backend=chosen)
     info = ModelInfo(
         model_id=spec,
         path=os.fspath(path),
@@ -198,5 +222,8 @@ def load(
         timing_only=bool(marker.get("timing_only", False)),
         backend=backend,
         licence=licensed.licence if licensed else "",
+        backend_reason=backend_reason,
     )
-    return Reranker(flag, info, batch_size=batch_size)
+    if max_batch_tokens is None and devices == ["cpu"]:
+        max_batch_tokens = CPU_MAX_BATCH_TOKENS
+    return Reranker(flag, info, batch_size=batch_size, max_batch_tokens=max_batch_tokens)

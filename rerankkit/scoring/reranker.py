@@ -9,7 +9,6 @@ multi-device runs are delegated to FlagEmbedding's own ``compute_score``.
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -53,6 +52,25 @@ class EncodedPairs:
 
 
 
+def _batch_starts(sorted_lengths: np.ndarray, batch_size: int, max_batch_tokens: int | None) -> list[int]:
+    """Where each batch starts in pairs sorted longest first: at most batch_size rows and, when given,
+    at most max_batch_tokens padded tokens (rows times the first row's length; always at least one row).
+
+    Example:
+        >>> _batch_starts(np.array([300, 200, 100, 50, 40]), 4, None), _batch_starts(np.array([300, 200, 100, 50, 40]), 4, 400)
+        ([0, 4], [0, 1, 3])
+    """
+    n = len(sorted_lengths)
+    if max_batch_tokens is None:
+        return list(range(0, n, batch_size))
+    starts, start = [], 0
+    while start < n:
+        starts.append(start)
+        rows = max(1, min(batch_size, max_batch_tokens // max(int(sorted_lengths[start]), 1)))
+        start += rows
+    return starts
+
+
 class Reranker:
     """A loaded cross-encoder reranker. Create it with :func:`rerankkit.load`.
 
@@ -68,10 +86,11 @@ class Reranker:
         1
     """
 
-    def __init__(self, flag: Any, info: ModelInfo, *, batch_size: int = 32) -> None:
+    def __init__(self, flag: Any, info: ModelInfo, *, batch_size: int = 32, max_batch_tokens: int | None = None) -> None:
         self.flag = flag
         self.info = info
         self.batch_size = batch_size
+        self.max_batch_tokens = max_batch_tokens
 
     @property
     def model(self):
@@ -158,12 +177,19 @@ class Reranker:
 
     # -- scoring ------------------------------------------------------------------------
     def forward(
-        self, input_ids: Sequence[Sequence[int]], *, batch_size: int | None = None, show_progress: bool | None = None
+        self, input_ids: Sequence[Sequence[int]], *, batch_size: int | None = None, show_progress: bool | None = None,
+        max_batch_tokens: int | None = None,
     ) -> np.ndarray:
-        """Raw logits for already-tokenized pairs: sorted by length, padded per batch, input order restored."""
+        """Raw logits for already-tokenized pairs: sorted by length, padded per batch, input order restored.
+
+        ``max_batch_tokens`` (default: the reranker's ``max_batch_tokens``, None for no limit) also caps
+        each batch's padded size, rows times its longest pair, so long pairs go in smaller batches.
+        """
         import torch
 
         batch_size = self._batch_size(batch_size)
+        budget = self.max_batch_tokens if max_batch_tokens is None else max_batch_tokens
+        check_positive_int(budget, "max_batch_tokens", allow_none=True)
         check_flag(show_progress, "show_progress", allow_none=True)
         n = len(input_ids)
         lengths = np.fromiter((len(ids) for ids in input_ids), dtype=np.int64, count=n)
@@ -171,16 +197,17 @@ class Reranker:
         pad_id = self.tokenizer.pad_token_id
         device = self.model.device
         logits = np.empty(n, dtype=np.float64)
-        batches = range(0, n, batch_size)
+        starts = _batch_starts(lengths[order], batch_size, budget)
+        batches: Any = zip(starts, [*starts[1:], n])
         if show_progress is None:
             show_progress = n >= PROGRESS_MIN_PAIRS
         if show_progress:
             from tqdm.auto import tqdm
 
-            batches = tqdm(batches, desc="Scoring", unit="batch", total=math.ceil(n / batch_size))
+            batches = tqdm(batches, desc="Scoring", unit="batch", total=len(starts))
         with torch.inference_mode():
-            for start in batches:
-                idx = order[start : start + batch_size]
+            for start, stop in batches:
+                idx = order[start:stop]
                 width = int(lengths[idx[0]])
                 ids = torch.full((len(idx), width), pad_id, dtype=torch.long)
                 mask = torch.zeros((len(idx), width), dtype=torch.long)

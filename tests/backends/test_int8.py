@@ -9,7 +9,14 @@ import pytest
 import torch
 
 import rerankkit
-from rerankkit.backends import INT8_BACKENDS, INT8_PREFERENCE, backend_available, default_int8_backend, quantize_int8
+from rerankkit.backends import (
+    INT8_BACKENDS,
+    INT8_PREFERENCE,
+    INT8_PREFERENCE_DOT,
+    backend_available,
+    default_int8_backend,
+    quantize_int8,
+)
 from rerankkit.backends.base import cache_dir, export_onnx
 from rerankkit.examples import DEFAULT_GROUPS
 from rerankkit.measure.agreement import agreement
@@ -58,7 +65,10 @@ def test_default_backend_is_the_fastest_installed(monkeypatch):
     import rerankkit.backends.registry as fastpaths
 
     monkeypatch.delenv("RERANKKIT_INT8_BACKEND", raising=False)
+    monkeypatch.setattr(fastpaths, "cpu_flags", lambda: frozenset({"avx2"}))
     assert default_int8_backend() == next(b for b in INT8_PREFERENCE if backend_available(b))
+    monkeypatch.setattr(fastpaths, "cpu_flags", lambda: frozenset({"avx2", "avx512_vnni"}))
+    assert default_int8_backend() == next(b for b in INT8_PREFERENCE_DOT if backend_available(b))
     monkeypatch.setattr(fastpaths, "backend_available", lambda b: b == "torch")
     assert default_int8_backend() == "torch"
     monkeypatch.setenv("RERANKKIT_INT8_BACKEND", "onnxruntime")

@@ -249,3 +249,13 @@ def test_memory_guard_scales_the_previous_cell_by_length_squared(guard, status, 
         assert "about 10240 MiB" in table.note[1] and np.isnan(table.pairs_per_s[1])
     with pytest.raises(ValueError, match="max_cell_memory_mb"):
         benchmark("tiny-random", devices=["cpu"], max_cell_memory_mb=-1)
+
+
+def test_environment_records_the_cpu_instruction_sets(monkeypatch):
+    from rerankkit._utils import cpu
+    from rerankkit.measure.timing import environment
+
+    monkeypatch.setattr(cpu, "cpu_flags", lambda path=cpu.CPUINFO: frozenset({"avx2", "amx_int8", "sse4_2"}))
+    assert environment()["cpu_isa"] == "avx2 amx_int8"
+    monkeypatch.setattr(cpu, "cpu_flags", lambda path=cpu.CPUINFO: frozenset())
+    assert environment()["cpu_isa"] == "unknown"

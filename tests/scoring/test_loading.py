@@ -369,3 +369,12 @@ def test_info_names_the_catalogue_licence(tmp_path, tiny_path, monkeypatch, fres
         rr = rerankkit.load("BAAI/bge-reranker-base", cache_dir=tmp_path)
     assert rr.info.licence == "MIT" and "licence: MIT" in str(rr.info)
     assert rerankkit.load("tiny-random").info.licence == ""
+
+
+def test_cpu_batches_are_capped_in_tokens_by_default():
+    from rerankkit.scoring.loading import CPU_MAX_BATCH_TOKENS
+
+    assert rerankkit.load("tiny-random", device="cpu").max_batch_tokens == CPU_MAX_BATCH_TOKENS
+    assert rerankkit.load("tiny-random", device="cpu", max_batch_tokens=512).max_batch_tokens == 512
+    with pytest.raises(ValueError, match="max_batch_tokens"):
+        rerankkit.load("tiny-random", device="cpu", max_batch_tokens=0)

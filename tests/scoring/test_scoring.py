@@ -231,3 +231,25 @@ def test_public_surface():
     assert callable(rerankkit.load)
     assert rerankkit.__version__
     assert {"load", "Reranker", "Ranking"} <= set(rerankkit.__all__)
+
+
+def test_token_budget_batching_keeps_the_scores(tiny_copy):
+    from rerankkit.scoring.reranker import _batch_starts
+
+    pairs = [("q", "word " * n) for n in (3, 60, 20, 120, 7, 90)]
+    encoded = tiny_copy.encode(pairs)
+    plain = tiny_copy.forward(encoded.input_ids, batch_size=4)
+    np.testing.assert_allclose(tiny_copy.forward(encoded.input_ids, batch_size=4, max_batch_tokens=150), plain,
+                               rtol=1e-4, atol=1e-4)
+    calls = []
+    real = tiny_copy.flag.model
+    tiny_copy.flag.model = lambda input_ids, attention_mask: calls.append(tuple(input_ids.shape)) or real(
+        input_ids=input_ids, attention_mask=attention_mask)
+    tiny_copy.flag.model.device = real.device
+    tiny_copy.max_batch_tokens = 150
+    tiny_copy.forward(encoded.input_ids, batch_size=4)
+    assert all(rows * width <= 150 or rows == 1 for rows, width in calls) and sum(r for r, _ in calls) == 6
+    lengths = np.sort(encoded.n_tokens)[::-1]
+    assert _batch_starts(lengths, 4, None) == [0, 4]
+    with pytest.raises(ValueError, match="max_batch_tokens"):
+        tiny_copy.forward(encoded.input_ids, max_batch_tokens=0)
