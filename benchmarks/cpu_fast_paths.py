@@ -215,6 +215,9 @@ def main() -> None:
     parser.add_argument("--int8-backends", default="all", help="comma-separated, or 'all' (rerankkit.backends.INT8_BACKENDS)")
     parser.add_argument("--bf16", choices=("auto", "yes", "no"), default="auto",
                         help="time rerankkit bf16; auto: when the CPU has AVX512-BF16 or AMX-BF16")
+    parser.add_argument("--no-flag-default", action="store_true",
+                        help=f"skip FlagReranker at its default batch {FLAG_DEFAULT_BATCH} (slow on CPU); "
+                             "ratios are then against FlagReranker at --batch-size")
     parser.add_argument("--no-st", action="store_true", help="skip sentence-transformers fp32 in this process")
     parser.add_argument("--peers", default="onnx,openvino", help="peer environments to run workers in, or 'none'")
     parser.add_argument("--setup-peers", action="store_true", help="create the peer environments, then exit")
@@ -290,7 +293,8 @@ def main() -> None:
     local: dict[str, tuple] = {}
     flag = base.flag  # the real FlagReranker on the same folder (fp32 on CPU)
     # Passed explicitly: 128 is FlagReranker's own default (FlagEmbedding's encoder-only reranker).
-    for batch in dict.fromkeys((FLAG_DEFAULT_BATCH, args.batch_size)):
+    flag_batches = (args.batch_size,) if args.no_flag_default else (FLAG_DEFAULT_BATCH, args.batch_size)
+    for batch in dict.fromkeys(flag_batches):
         label = f"default batch {batch}" if batch == FLAG_DEFAULT_BATCH else f"batch {batch}"
         local[f"FlagReranker fp32 ({label})"] = (
             lambda b=batch: flag.compute_score(flag_pairs, batch_size=b, max_length=args.max_length, normalize=False),
@@ -397,8 +401,9 @@ def main() -> None:
     except ImportError:
         tau = kendall_tau
 
-    baseline = f"FlagReranker fp32 (default batch {FLAG_DEFAULT_BATCH})"
-    same_batch = baseline if args.batch_size == FLAG_DEFAULT_BATCH else f"FlagReranker fp32 (batch {args.batch_size})"
+    same_batch = (f"FlagReranker fp32 (default batch {FLAG_DEFAULT_BATCH})" if args.batch_size == FLAG_DEFAULT_BATCH
+                  else f"FlagReranker fp32 (batch {args.batch_size})")
+    baseline = same_batch if args.no_flag_default else f"FlagReranker fp32 (default batch {FLAG_DEFAULT_BATCH})"
     rate = {name: statistics.median(len(pairs) / s for s in secs) for name, secs in seconds.items()}
     print(f"\n{'contender':<62} {'pairs/s':>8} {'min':>7} {'max':>7} {'vs Flag':>8} {'max|diff|':>10} {'tau':>6}")
     results = []

@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-__all__ = ["reference_folder", "reference_runs", "reference_tables", "LENGTH_SCALING", "LONG_VS_CHUNKS"]
+__all__ = ["reference_folder", "reference_runs", "reference_tables", "LENGTH_SCALING", "LONG_VS_CHUNKS", "INTERACTIVE"]
 
 # File name patterns of the runs written by `rerankkit bench --json` (a table: environment, units, rows).
 LENGTH_SCALING = "length_scaling_*.json"

@@ -35,9 +35,10 @@ if TYPE_CHECKING:
 __all__ = ["load", "CPU_MAX_BATCH_TOKENS"]
 
 # On CPU a forward pass costs about the same per token at any batch size, so padding is pure loss: batches
-# of long pairs are cut to this many padded tokens (measured on bge-reranker-v2-m3's shape, 2 threads:
-# 7.1 pairs/s against 6.4 at batch 16 without a cap, OpenVINO static int8; benchmarks/cpu_fast_paths.py).
-CPU_MAX_BATCH_TOKENS = 3072
+# of long pairs are cut to this many padded tokens. Measured on bge-reranker-v2-m3's shape, 2 threads, OpenVINO
+# static int8, 24 pairs of 89-373 tokens at batch 16, medians of 3 interleaved rounds: 8.7 pairs/s with a cap
+# of 1024, 8.6 at 2048, 7.8 at 3072, 7.1 without a cap.
+CPU_MAX_BATCH_TOKENS = 1024
 
 
 def _flag_class(name: str):
