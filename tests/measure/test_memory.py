@@ -26,6 +26,7 @@ def test_a_later_small_block_does_not_inherit_an_earlier_peak():
     with PeakRSS() as big:
         block = bytearray(200 * 2**20)
         block[:: 4096] = b"x" * len(block[:: 4096])
+        time.sleep(0.05)  # filling the block holds the GIL: give the sampling thread a turn while it is held
         del block
     with PeakRSS() as small:
         sum(range(1000))
