@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import Any
 
-__all__ = ["quiet_transformers"]
+__all__ = ["quiet_transformers", "quiet_flag_progress"]
 
 
 @contextlib.contextmanager
@@ -23,3 +24,40 @@ def quiet_transformers() -> Iterator[None]:
         hf_logging.set_verbosity(level)
         if was_enabled:
             hf_logging.enable_progress_bar()
+
+
+# FlagEmbedding's decoder rerankers draw tqdm bars in compute_score and take no switch to stop them.
+_FLAG_LLM_MODULES = tuple(f"FlagEmbedding.inference.reranker.decoder_only.{name}"
+                          for name in ("base", "layerwise", "lightweight"))
+
+
+@contextlib.contextmanager
+def quiet_flag_progress(show: bool) -> Iterator[None]:
+    """Unless ``show``, hide the progress bars FlagEmbedding's decoder rerankers draw for a block.
+
+    Example:
+        >>> with quiet_flag_progress(False):
+        ...     pass
+    """
+    if show:
+        yield
+        return
+    import functools
+    import sys
+
+    from tqdm import tqdm, trange
+
+    patched = []
+    originals: dict[str, Any] = {"tqdm": tqdm, "trange": trange}
+    for name in _FLAG_LLM_MODULES:
+        module = sys.modules.get(name)
+        for attr, original in originals.items():
+            current: Any = getattr(module, attr, None) if module is not None else None
+            if current is not None and current is original:
+                setattr(module, attr, functools.partial(current, disable=True))
+                patched.append((module, attr, current))
+    try:
+        yield
+    finally:
+        for module, attr, original in patched:
+            setattr(module, attr, original)

@@ -17,7 +17,7 @@ from typing import Any, overload
 import numpy as np
 
 from rerankkit._utils.checks import check_flag, check_passages, check_positive_int, check_text, validate_pairs
-from rerankkit._utils.hf import quiet_transformers
+from rerankkit._utils.hf import quiet_flag_progress, quiet_transformers
 from rerankkit.errors import TruncationWarning
 from rerankkit.score_scale import resolve_threshold, sigmoid
 from rerankkit.scoring.decoder import decoder_input_ids
@@ -253,10 +253,12 @@ class Reranker:
         check_flag(show_progress, "show_progress", allow_none=True)
         encoded = self.encode(pairs, max_length=max_length)
         if self._delegated():
-            raw = self.flag.compute_score(
-                [list(p) for p in pairs], batch_size=batch_size,
-                max_length=encoded.max_length, normalize=False,
-            )
+            show = show_progress if show_progress is not None else len(pairs) >= PROGRESS_MIN_PAIRS
+            with quiet_flag_progress(show):
+                raw = self.flag.compute_score(
+                    [list(p) for p in pairs], batch_size=batch_size,
+                    max_length=encoded.max_length, normalize=False,
+                )
             logits = np.asarray(raw, dtype=np.float64).reshape(-1)
         else:
             logits = self.forward(encoded.input_ids, batch_size=batch_size, show_progress=show_progress)

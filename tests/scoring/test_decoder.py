@@ -199,3 +199,11 @@ def test_no_nan_and_warning_free_for_short_pairs(qwen3):
     with warnings.catch_warnings():
         warnings.simplefilter("error", TruncationWarning)
         assert np.isfinite(qwen3.score(PAIRS)).all()
+
+
+def test_flag_llm_reranker_draws_no_progress_bar_for_a_few_pairs(capsys):
+    rr = rerankkit.load("tiny-random:BAAI/bge-reranker-v2-gemma", device="cpu")
+    rr.score("capital of France?", ["Paris is the capital of France.", "Berlin."])
+    assert "it/s" not in capsys.readouterr().err
+    rr.score("capital of France?", ["Paris.", "Berlin."], show_progress=True)
+    assert "it/s" in capsys.readouterr().err  # asked for: FlagEmbedding's own bars show
