@@ -31,6 +31,14 @@ _FLAG_LLM_MODULES = tuple(f"FlagEmbedding.inference.reranker.decoder_only.{name}
                           for name in ("base", "layerwise", "lightweight"))
 
 
+def _silenced(factory: Any) -> Any:
+    # FlagEmbedding passes its own disable= (e.g. disable=len(pairs) < batch_size): override it, not default it.
+    def make(*args: Any, **kwargs: Any) -> Any:
+        return factory(*args, **{**kwargs, "disable": True})
+
+    return make
+
+
 @contextlib.contextmanager
 def quiet_flag_progress(show: bool) -> Iterator[None]:
     """Unless ``show``, hide the progress bars FlagEmbedding's decoder rerankers draw for a block.
@@ -42,7 +50,6 @@ def quiet_flag_progress(show: bool) -> Iterator[None]:
     if show:
         yield
         return
-    import functools
     import sys
 
     from tqdm import tqdm, trange
@@ -54,7 +61,7 @@ def quiet_flag_progress(show: bool) -> Iterator[None]:
         for attr, original in originals.items():
             current: Any = getattr(module, attr, None) if module is not None else None
             if current is not None and current is original:
-                setattr(module, attr, functools.partial(current, disable=True))
+                setattr(module, attr, _silenced(current))
                 patched.append((module, attr, current))
     try:
         yield

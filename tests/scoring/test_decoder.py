@@ -205,5 +205,7 @@ def test_flag_llm_reranker_draws_no_progress_bar_for_a_few_pairs(capsys):
     rr = rerankkit.load("tiny-random:BAAI/bge-reranker-v2-gemma", device="cpu")
     rr.score("capital of France?", ["Paris is the capital of France.", "Berlin."])
     assert "it/s" not in capsys.readouterr().err
+    rr.score([(f"query {i}", f"passage {i}") for i in range(80)], batch_size=8, show_progress=False)
+    assert "it/s" not in capsys.readouterr().err  # FlagEmbedding would draw its own bars for several batches
     rr.score("capital of France?", ["Paris.", "Berlin."], show_progress=True)
     assert "it/s" in capsys.readouterr().err  # asked for: FlagEmbedding's own bars show
