@@ -93,15 +93,12 @@ class OpenVinoInt8:
         return packages_installed(self.packages)
 
     def quantize(self, model: Any, model_path: str | os.PathLike) -> ExportedClassifier:
-        import torch
 
         ov = require("openvino", feature="the OpenVINO int8 path")
 
         def build(workdir: Path) -> None:
             nncf = require("nncf", feature="the OpenVINO int8 path")
-            example = {"input_ids": torch.ones(2, 16, dtype=torch.long), "attention_mask": torch.ones(2, 16, dtype=torch.long)}
-            with quiet_tracing():
-                converted = ov.convert_model(model, example_input=example)
+            converted = _convert_to_openvino(ov, model)
             compressed = nncf.compress_weights(converted, mode=nncf.CompressWeightsMode.INT8_ASYM)
             ov.save_model(compressed, os.fspath(workdir / "model-int8.xml"))
 
@@ -127,7 +124,6 @@ class OpenVinoStaticInt8:
         return packages_installed(self.packages)
 
     def quantize(self, model: Any, model_path: str | os.PathLike) -> ExportedClassifier:
-        import torch
 
         ov = require("openvino", feature="the OpenVINO static int8 path")
 
@@ -135,9 +131,7 @@ class OpenVinoStaticInt8:
             from transformers import AutoTokenizer
 
             nncf = require("nncf", feature="the OpenVINO static int8 path")
-            example = {"input_ids": torch.ones(2, 16, dtype=torch.long), "attention_mask": torch.ones(2, 16, dtype=torch.long)}
-            with quiet_tracing():
-                converted = ov.convert_model(model, example_input=example)
+            converted = _convert_to_openvino(ov, model)
             items = calibration_inputs(AutoTokenizer.from_pretrained(os.fspath(model_path)))
             quantized = nncf.quantize(
                 converted, nncf.Dataset(items), model_type=nncf.ModelType.TRANSFORMER,
@@ -161,6 +155,15 @@ def openvino_config(threads: int | None = None) -> dict[str, Any]:
     import torch
 
     return {"INFERENCE_NUM_THREADS": threads or torch.get_num_threads(), "PERFORMANCE_HINT": "LATENCY"}
+
+
+def _convert_to_openvino(ov: Any, model: Any) -> Any:
+    """``openvino.convert_model`` from PyTorch, traced on a small example with dynamic batch and length."""
+    import torch
+
+    example = {"input_ids": torch.ones(2, 16, dtype=torch.long), "attention_mask": torch.ones(2, 16, dtype=torch.long)}
+    with quiet_tracing():
+        return ov.convert_model(model, example_input=example)
 
 
 def _openvino_classifier(xml: Path, config: Any, backend: str) -> ExportedClassifier:
