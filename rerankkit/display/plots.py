@@ -18,12 +18,12 @@ __all__: list[str] = []
 
 
 # -- retrieve-then-rerank and cross-lingual figures -------------------------------------------
-__all__ += ["bump_chart", "stage_metrics_chart", "crosslingual_heatmap", "score_distributions"]
+__all__ += ["plot_bump", "plot_stage_metrics", "plot_crosslingual_heatmap", "plot_score_distributions"]
 _ROLE_COLOURS = {**ROLE_COLOURS, "other query": "#bdbdbd"}
 
 
-def bump_chart(shift: pd.DataFrame, *, query_id: str | None = None, title: str | None = None,
-               max_label: int = 40) -> Figure:
+def plot_bump(shift: pd.DataFrame, *, query_id: str | None = None, title: str | None = None,
+              max_label: int = 40) -> Figure:
     """Lines from each candidate's first-stage rank (left) to its reranked rank (right), coloured by role.
 
     Args:
@@ -36,7 +36,7 @@ def bump_chart(shift: pd.DataFrame, *, query_id: str | None = None, title: str |
         >>> import pandas as pd
         >>> t = pd.DataFrame({"query_id": "q", "passage_id": ["a", "b"], "text": ["A", "B"], "role": ["relevant",
         ...     "distractor"], "relevance": [2, 0], "first_stage": "bm25", "first_rank": [2, 1], "rerank_rank": [1, 2]})
-        >>> len(bump_chart(t).axes)
+        >>> len(plot_bump(t).axes)
         1
     """
     import matplotlib.pyplot as plt
@@ -70,7 +70,7 @@ def bump_chart(shift: pd.DataFrame, *, query_id: str | None = None, title: str |
     return fig
 
 
-def stage_metrics_chart(summary: pd.DataFrame, *, title: str = "Mean over queries") -> Figure:
+def plot_stage_metrics(summary: pd.DataFrame, *, title: str = "Mean over queries") -> Figure:
     """Grouped bars of mean metrics per stage (``PipelineResult.summary()`` or ``evaluate.mean_metrics``)."""
     import matplotlib.pyplot as plt
     import seaborn as sns
@@ -86,13 +86,13 @@ def stage_metrics_chart(summary: pd.DataFrame, *, title: str = "Mean over querie
     return fig
 
 
-def crosslingual_heatmap(matrix: pd.DataFrame, *, title: str = "", value_label: str = "raw logit",
-                         fmt: str = ".1f") -> Figure:
+def plot_crosslingual_heatmap(matrix: pd.DataFrame, *, title: str = "", value_label: str = "raw logit",
+                              fmt: str = ".1f") -> Figure:
     """Query language (rows) by passage language (columns), annotated (:func:`rerankkit.evaluation.crosslingual.score_matrix`).
 
     Example:
         >>> import pandas as pd
-        >>> fig = crosslingual_heatmap(pd.DataFrame([[1.0, 0.5], [0.4, 0.9]], index=["en", "zh"], columns=["en", "zh"]))
+        >>> fig = plot_crosslingual_heatmap(pd.DataFrame([[1.0, 0.5], [0.4, 0.9]], index=["en", "zh"], columns=["en", "zh"]))
         >>> fig.axes[0].get_ylabel()
         'query language'
     """
@@ -111,8 +111,8 @@ def crosslingual_heatmap(matrix: pd.DataFrame, *, title: str = "", value_label: 
     return fig
 
 
-def score_distributions(frame: pd.DataFrame, *, pairs: list[tuple[str, str]] | None = None,
-                        threshold: float | None = 0.5, value: str = "score", title: str = "") -> Figure:
+def plot_score_distributions(frame: pd.DataFrame, *, pairs: list[tuple[str, str]] | None = None,
+                             threshold: float | None = 0.5, value: str = "score", title: str = "") -> Figure:
     """Scores of matching and non-matching passages per language pair, with the threshold as a line.
 
     Args:
@@ -293,7 +293,7 @@ def plot_threshold_sweep(frame: pd.DataFrame, *, presets: dict[str, float] | Non
 
 # -- timing ---------------------------------------------------------------------------------
 
-__all__ += ["throughput_plot", "latency_plot", "cold_start_plot"]
+__all__ += ["plot_throughput", "plot_latency", "plot_cold_start"]
 
 def _timed(table: pd.DataFrame) -> pd.DataFrame:
     """Rows of a :func:`rerankkit.measure.timing.benchmark` table that ran, with a device/dtype label."""
@@ -312,14 +312,14 @@ def _timing_title(ax: Axes, table: pd.DataFrame, text: str) -> None:
     ax.set_title(text + (f"\n({random_weights_note(timing_only=True).split(':')[0]})" if only else ""))
 
 
-def throughput_plot(table: pd.DataFrame) -> Figure:
+def plot_throughput(table: pd.DataFrame) -> Figure:
     """Bar chart of pairs/s by device and dtype, one bar group per batch size (median, with min-max).
 
     Example:
         >>> import pandas as pd
         >>> t = pd.DataFrame({"device": ["cpu", "cpu"], "dtype": ["fp32", "int8"], "batch_size": [8, 8],
         ...                   "length": [64, 64], "pairs_per_s": [10.0, 25.0], "status": ["ok", "ok"]})
-        >>> throughput_plot(t).axes[0].get_ylabel()
+        >>> plot_throughput(t).axes[0].get_ylabel()
         'pairs/s (median of repeats)'
     """
     import matplotlib.pyplot as plt
@@ -338,7 +338,7 @@ def throughput_plot(table: pd.DataFrame) -> Figure:
     return fig
 
 
-def latency_plot(table: pd.DataFrame) -> Figure:
+def plot_latency(table: pd.DataFrame) -> Figure:
     """Median batch latency (p50, with p95 dashed) against batch size, one line per device/dtype and length.
 
     Example:
@@ -346,7 +346,7 @@ def latency_plot(table: pd.DataFrame) -> Figure:
         >>> t = pd.DataFrame({"device": ["cpu"] * 2, "dtype": ["fp32"] * 2, "batch_size": [4, 8], "length": [64, 64],
         ...                   "pairs_per_s": [1.0, 2.0], "latency_p50_ms": [10.0, 18.0], "latency_p95_ms": [12.0, 20.0],
         ...                   "status": ["ok", "ok"]})
-        >>> latency_plot(t).axes[0].get_xlabel()
+        >>> plot_latency(t).axes[0].get_xlabel()
         'batch size (pairs)'
     """
     import matplotlib.pyplot as plt
@@ -366,14 +366,14 @@ def latency_plot(table: pd.DataFrame) -> Figure:
     return fig
 
 
-def cold_start_plot(table: pd.DataFrame) -> Figure:
+def plot_cold_start(table: pd.DataFrame) -> Figure:
     """Load time and first-response time per device and dtype (from a benchmark table or cold_start rows).
 
     Example:
         >>> import pandas as pd
         >>> t = pd.DataFrame({"device": ["cpu"], "dtype": ["fp32"], "load_s": [1.5], "first_response_s": [0.2],
         ...                   "status": ["ok"], "pairs_per_s": [3.0], "length": [64]})
-        >>> cold_start_plot(t).axes[0].get_ylabel()
+        >>> plot_cold_start(t).axes[0].get_ylabel()
         'seconds'
     """
     import matplotlib.pyplot as plt
@@ -392,10 +392,10 @@ def cold_start_plot(table: pd.DataFrame) -> Figure:
     return fig
 
 
-__all__ += ["length_scaling_plot"]
+__all__ += ["plot_length_scaling"]
 
 
-def length_scaling_plot(table: pd.DataFrame, *, title: str = "Time per pair against length") -> Figure:
+def plot_length_scaling(table: pd.DataFrame, *, title: str = "Time per pair against length") -> Figure:
     """Two panels from a length grid of :func:`rerankkit.measure.timing.benchmark`: seconds per pair against
     tokens per pair (log-log, one line per device/dtype and batch size), and the measured growth per doubling
     of length beside the analytic share of attention's L^2 FLOPs.
@@ -405,7 +405,7 @@ def length_scaling_plot(table: pd.DataFrame, *, title: str = "Time per pair agai
         >>> t = pd.DataFrame({"device": "cpu", "dtype": "fp32", "batch_size": 1, "length": [128, 256, 512],
         ...     "pairs_per_s": [8.0, 3.9, 1.8], "growth_per_doubling": [None, 2.05, 2.2],
         ...     "attention_flop_share": [0.02, 0.04, 0.08], "status": "ok"})
-        >>> [ax.get_xlabel() for ax in length_scaling_plot(t).axes[:2]]
+        >>> [ax.get_xlabel() for ax in plot_length_scaling(t).axes[:2]]
         ['tokens per pair (log scale)', 'tokens per pair (log scale)']
     """
     import matplotlib.pyplot as plt

@@ -184,10 +184,10 @@ class CrossLingualExplorer(widgets.VBox):
 
         import matplotlib.pyplot as plt
 
-        from rerankkit.display.plots import crosslingual_heatmap
+        from rerankkit.display.plots import plot_crosslingual_heatmap
 
         # A PNG in an Image widget renders the same in JupyterLab, in tests and with no kernel display hook.
-        figure = crosslingual_heatmap(matrix, title=f"{self.fact.label}: raw logit of the fact's own passage")
+        figure = plot_crosslingual_heatmap(matrix, title=f"{self.fact.label}: raw logit of the fact's own passage")
         self.figure = figure
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=150, bbox_inches="tight")  # sharp on high-density screens

@@ -157,8 +157,8 @@ class TimingDashboard(widgets.VBox):
         ok = table[table["status"] == "ok"]
         self.figures = {}
         if not ok.empty:
-            self.figures = {"throughput": plots.throughput_plot(table), "latency": plots.latency_plot(table),
-                            "cold start": plots.cold_start_plot(table)}
+            self.figures = {"throughput": plots.plot_throughput(table), "latency": plots.plot_latency(table),
+                            "cold start": plots.plot_cold_start(table)}
         self.plots.outputs = ()  # clear_output() would print a terminal escape outside a kernel
         for fig in self.figures.values():
             self.plots.append_display_data(fig)

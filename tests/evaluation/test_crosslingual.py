@@ -77,18 +77,18 @@ def test_fact_candidates_label_the_fact_and_the_rest(xl):
 
 
 def test_figures(frame, tiny):
-    fig = plots.crosslingual_heatmap(score_matrix(frame), title="t")
+    fig = plots.plot_crosslingual_heatmap(score_matrix(frame), title="t")
     assert len(fig.axes[0].texts) == 6  # one annotation per cell
-    fig = plots.score_distributions(frame, pairs=[("en", "en"), ("zh", "ja")], threshold=0.5)
+    fig = plots.plot_score_distributions(frame, pairs=[("en", "en"), ("zh", "ja")], threshold=0.5)
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["en→en", "zh→ja"]
     with pytest.raises(ValueError, match="not in the frame"):
-        plots.score_distributions(frame, pairs=[("hi", "hi")])
+        plots.plot_score_distributions(frame, pairs=[("hi", "hi")])
     from rerankkit.evaluation.pipeline import retrieve_then_rerank
 
     result = retrieve_then_rerank(cases.load("keyword_traps")[:2], tiny, top_n=4)
-    fig = plots.bump_chart(result.shift, query_id="kt-en-002")
+    fig = plots.plot_bump(result.shift, query_id="kt-en-002")
     assert len(fig.axes[0].get_lines()) >= 4
-    fig = plots.stage_metrics_chart(result.summary(ks=(1, 3)))
+    fig = plots.plot_stage_metrics(result.summary(ks=(1, 3)))
     assert fig.axes[0].get_ylim() == (0.0, 1.0)
     with pytest.raises(ValueError, match="not in the table"):
-        plots.bump_chart(result.shift, query_id="nope")
+        plots.plot_bump(result.shift, query_id="nope")

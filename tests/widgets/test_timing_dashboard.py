@@ -54,9 +54,9 @@ def test_no_dtype_chosen_is_an_error_in_the_widget(dashboard):
 def test_plots_refuse_a_table_where_nothing_ran():
     table = pd.DataFrame({"device": ["cuda"], "dtype": ["fp16"], "status": ["unavailable"], "pairs_per_s": [None]})
     with pytest.raises(ValueError, match="unavailable"):
-        plots.throughput_plot(table)
+        plots.plot_throughput(table)
     with pytest.raises(ValueError, match="benchmark"):
-        plots.latency_plot(pd.DataFrame({"x": [1]}))
+        plots.plot_latency(pd.DataFrame({"x": [1]}))
 
 
 def test_unavailable_rows_collapse_with_their_reason_and_the_caveat_is_about_timing(dashboard):
