@@ -312,6 +312,13 @@ def _timing_title(ax: Axes, table: pd.DataFrame, text: str) -> None:
     ax.set_title(text + (f"\n({random_weights_note(timing_only=True).split(':')[0]})" if only else ""))
 
 
+def _timing_done(fig: Figure, ax: Axes, table: pd.DataFrame, title: str) -> Figure:
+    """Title a timing figure (saying when the weights were random) and lay it out."""
+    _timing_title(ax, table, title)
+    fig.tight_layout()
+    return fig
+
+
 def plot_throughput(table: pd.DataFrame) -> Figure:
     """Bar chart of pairs/s by device and dtype, one bar group per batch size (median, with min-max).
 
@@ -322,20 +329,16 @@ def plot_throughput(table: pd.DataFrame) -> Figure:
         >>> plot_throughput(t).axes[0].get_ylabel()
         'pairs/s (median of repeats)'
     """
-    import matplotlib.pyplot as plt
     import seaborn as sns
 
     ok = _timed(table)
-    fig, ax = plt.subplots(figsize=(7, 3.8))
+    fig, ax = _figure(7, 3.8)
     sns.barplot(data=ok, x="setting", y="pairs_per_s", hue="batch_size", ax=ax, errorbar=None, palette="crest")
     ax.set_xlabel("device and dtype")
     ax.set_ylabel("pairs/s (median of repeats)")
     ax.legend(title="batch size", fontsize=8)
-    _timing_title(ax, ok, "Throughput by device and dtype (lengths pooled)" if ok["length"].nunique() > 1
-                  else f"Throughput by device and dtype ({ok['length'].iloc[0]} tokens per pair)")
-    fig.tight_layout()
-    plt.close(fig)
-    return fig
+    return _timing_done(fig, ax, ok, "Throughput by device and dtype (lengths pooled)" if ok["length"].nunique() > 1
+                        else f"Throughput by device and dtype ({ok['length'].iloc[0]} tokens per pair)")
 
 
 def plot_latency(table: pd.DataFrame) -> Figure:
@@ -349,21 +352,17 @@ def plot_latency(table: pd.DataFrame) -> Figure:
         >>> plot_latency(t).axes[0].get_xlabel()
         'batch size (pairs)'
     """
-    import matplotlib.pyplot as plt
     import seaborn as sns
 
     ok = _timed(table)
-    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    fig, ax = _figure(7.5, 4.2)
     sns.lineplot(data=ok, x="batch_size", y="latency_p50_ms", hue="setting", style="length", markers=True, ax=ax)
     for _, group in ok.groupby(["setting", "length"]):
         group = group.sort_values("batch_size")
         ax.plot(group["batch_size"], group["latency_p95_ms"], linestyle=":", color="grey", linewidth=1)
     ax.set_xlabel("batch size (pairs)")
     ax.set_ylabel("batch latency, ms")
-    _timing_title(ax, ok, "Latency per batch (p50 solid, p95 dotted)")
-    fig.tight_layout()
-    plt.close(fig)
-    return fig
+    return _timing_done(fig, ax, ok, "Latency per batch (p50 solid, p95 dotted)")
 
 
 def plot_cold_start(table: pd.DataFrame) -> Figure:
@@ -376,20 +375,16 @@ def plot_cold_start(table: pd.DataFrame) -> Figure:
         >>> plot_cold_start(t).axes[0].get_ylabel()
         'seconds'
     """
-    import matplotlib.pyplot as plt
     import seaborn as sns
 
     ok = _timed(table).drop_duplicates(["setting"])
     long = ok.melt(id_vars=["setting"], value_vars=["load_s", "first_response_s"], var_name="phase", value_name="seconds")
     long["phase"] = long["phase"].map({"load_s": "load", "first_response_s": "first response"})
-    fig, ax = plt.subplots(figsize=(7, 3.4))
+    fig, ax = _figure(7, 3.4)
     sns.barplot(data=long, x="setting", y="seconds", hue="phase", ax=ax, palette="flare")
     ax.set_xlabel("device and dtype")
     ax.set_ylabel("seconds")
-    _timing_title(ax, ok, "Cold start: loading, then the first forward pass")
-    fig.tight_layout()
-    plt.close(fig)
-    return fig
+    return _timing_done(fig, ax, ok, "Cold start: loading, then the first forward pass")
 
 
 __all__ += ["plot_length_scaling"]
