@@ -1,4 +1,4 @@
-"""First-stage retrieval baselines: BM25 (words) and a dense bi-encoder (BAAI/bge-m3).
+"""First-stage retrieval baselines: BM25 (words), a dense bi-encoder (BAAI/bge-m3) and their hybrid (RRF).
 
 Both rank a fixed corpus for a query and return :class:`Candidate` rows with scores, the
 input to retrieve-then-rerank (:mod:`rerankkit.evaluation.pipeline`).
@@ -23,6 +23,7 @@ Example:
 from rerankkit.retrieval.base import Candidate, tokenize
 from rerankkit.retrieval.bm25 import BM25Retriever
 from rerankkit.retrieval.dense import DEFAULT_ENCODER, DenseEncoder, DenseRetriever, EncoderInfo, load_encoder
+from rerankkit.retrieval.hybrid import HybridRetriever, reciprocal_rank_fusion
 
 __all__ = ["tokenize", "Candidate", "BM25Retriever", "DenseEncoder", "DenseRetriever", "EncoderInfo", "load_encoder",
-           "DEFAULT_ENCODER"]
+           "DEFAULT_ENCODER", "HybridRetriever", "reciprocal_rank_fusion"]
