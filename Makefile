@@ -1,6 +1,8 @@
 # Two entry points, each doing its own set-up on a fresh machine:
 #   make lab    JupyterLab on notebooks/ at http://127.0.0.1:8888
-#   make test   the whole test suite (library, doctests, notebooks, real-browser UI tests)
+#   make test   the whole test suite (library, doctests, notebooks, real-browser UI tests), on two cores
+#   make test-fast   the inner loop: everything but the slow, browser and notebook tests (a few minutes)
+#   make test-ids    refresh tests/collected_ids.txt after adding, renaming or removing tests
 #   make app    the playground and the three explorers without code (Voila) at http://127.0.0.1:8866
 # Both install the exact versions in requirements/lock.txt. Upkeep:
 #   make test-latest   the suite on the newest versions pyproject.toml allows (finds upstream breaks early)
@@ -19,8 +21,11 @@ LAB_ARGS ?=
 APP_ARGS ?=
 # Jupyter refuses to start as root (common in containers) unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+# pytest-xdist workers; tests marked xdist_group("serial") (browsers, Ray, timing, peak memory) share one of them.
+TEST_WORKERS ?= 2
+PYTEST := -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
-.PHONY: lab test setup doctor app test-latest lock clean
+.PHONY: lab test test-fast test-ids setup doctor app test-latest lock clean
 
 # The lock is installed without dependency resolution, so nothing newer slips in; pip check proves it is whole.
 $(STAMP): pyproject.toml $(LOCK)
@@ -39,7 +44,14 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	scripts/ensure-chromium
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python $(PYTEST) --durations=15
+
+test-fast: $(STAMP)
+	$(VENV)/bin/python $(PYTEST) -m "not slow and not browser and not notebook"
+
+# The committed list of test ids that tests/test_collected_ids.py compares against (whole suite, no skips applied).
+test-ids: $(STAMP)
+	$(VENV)/bin/python -m pytest --collect-only -q --write-collected-ids >/dev/null
 
 doctor: $(STAMP)
 	$(VENV)/bin/rerankkit doctor
@@ -51,7 +63,7 @@ app: $(STAMP)
 test-latest:
 	TORCH="$(TORCH)" PYTHON="$(PYTHON)" scripts/lock env $(LATEST)
 	scripts/ensure-chromium
-	$(LATEST)/bin/python -m pytest
+	$(LATEST)/bin/python $(PYTEST) --durations=15
 
 lock: test-latest
 	TORCH="$(TORCH)" scripts/lock freeze $(LATEST)

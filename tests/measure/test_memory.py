@@ -8,6 +8,9 @@ import pytest
 
 from rerankkit.measure.memory import PeakRSS, current_rss_mb
 
+# Peak memory is sampled while the block runs: another test's allocations beside it would blur it.
+pytestmark = pytest.mark.xdist_group("serial")
+
 
 @pytest.mark.skipif(current_rss_mb() is None, reason="needs /proc/self/statm")
 def test_peak_sees_memory_freed_before_the_block_ends():

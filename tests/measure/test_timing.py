@@ -23,6 +23,8 @@ from rerankkit.measure.timing import (
 )
 
 HAS_CUDA = torch.cuda.is_available()
+# These tests time and sample memory (a warm-up kept out of the clock, peak memory per cell): alone, not beside others.
+pytestmark = pytest.mark.xdist_group("serial")
 
 
 @pytest.fixture(scope="module")

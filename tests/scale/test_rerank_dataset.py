@@ -21,6 +21,9 @@ ray = pytest.importorskip("ray", reason="needs the 'scale' extra: pip install 'r
 from rerankkit.cli import main  # noqa: E402
 from rerankkit.scale import done_row_ids, read_errors, read_scores, rerank_dataset  # noqa: E402
 
+# A Ray runtime takes both cores: nothing else runs beside it.
+pytestmark = pytest.mark.xdist_group("serial")
+
 
 @pytest.fixture(scope="module", autouse=True)
 def local_ray():
