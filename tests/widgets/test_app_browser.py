@@ -6,92 +6,36 @@ show the text and the widget but none of the code.
 
 from __future__ import annotations
 
-import os
 import secrets
-import signal
-import socket
-import subprocess
 import sys
-import time
-import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
+from chromium import BROWSER_MARKS, ROOT, free_port, launch, server_env, start_server, stop_server, wait_for_server
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright Python package (pip install playwright)")
 pytest.importorskip("voila", reason='needs voila (pip install "rerankkit[app]")')
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 PAGE = "1_scoring_playground.ipynb"
-# Without the background-networking flags an offline Chromium keeps retrying refused connections.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-default-apps", "--disable-extensions"]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK),
-                       reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait(proc: subprocess.Popen, url: str, log: Path, deadline_s: float = 120) -> None:
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"voila exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.5)
-    raise AssertionError(f"voila did not answer within {deadline_s} s:\n{log.read_text()[-3000:]}")
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
 def voila(tmp_path):
     """Voila on app/; yields (base url, token); its process group is ended by id afterwards."""
-    port, token = _free_port(), secrets.token_hex(16)
-    env = dict(os.environ)
-    env.update(
-        RERANKKIT_MODEL="tiny-random",
-        HF_HUB_OFFLINE="1",
-        TOKENIZERS_PARALLELISM="false",
-        PYTHONPATH=os.pathsep.join(p for p in [str(ROOT), env.get("PYTHONPATH", "")] if p),
-        JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
-        JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
-    )
-    env.pop("MPLBACKEND", None)
+    port, token = free_port(), secrets.token_hex(16)
+    env = server_env(tmp_path, RERANKKIT_MODEL="tiny-random")
     log = tmp_path / "voila.log"
     command = [sys.executable, "-m", "voila", str(ROOT / "app"), "--no-browser", "--Voila.ip=127.0.0.1",
                f"--port={port}", f"--token={token}"]
-    with log.open("w") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+    proc = start_server(command, cwd=ROOT, env=env, log=log)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait(proc, f"{base}/?token={token}", log)
+        wait_for_server(proc, f"{base}/?token={token}", log, name="voila")
         yield base, token
     finally:
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            try:
-                os.killpg(proc.pid, sig)  # voila and its kernels: the group it leads
-                proc.wait(timeout=15)
-                break
-            except ProcessLookupError:
-                break
-            except subprocess.TimeoutExpired:
-                continue
+        stop_server(proc)  # voila and its kernels: the group it leads
     assert proc.poll() is not None, "voila is still running"
 
 
@@ -99,7 +43,7 @@ def test_playground_page_answers_a_click(voila, tiny):
     base, token = voila
     query = "Which city is the capital of France?"
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        browser = launch(pw)
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 1400})
             page.set_default_timeout(60_000)
