@@ -361,20 +361,20 @@ def test_revision_and_trust_remote_code_reach_the_hub_cache(tmp_path, monkeypatc
     assert rr.info.licence == "CC-BY-NC-4.0" and "licence: CC-BY-NC-4.0" in str(rr.info)
 
 
-def test_info_names_the_catalogue_licence(tmp_path, tiny_path, monkeypatch, fresh_trust_memory):
+def test_info_names_the_catalogue_licence(tmp_path, tiny, tiny_path, monkeypatch, fresh_trust_memory):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     _fake_hub_cache(tmp_path, "BAAI/bge-reranker-base", Path(tiny_path))
     with warnings.catch_warnings():
         warnings.simplefilter("error", rerankkit.errors.LicenceWarning)  # MIT allows commercial use
         rr = rerankkit.load("BAAI/bge-reranker-base", cache_dir=tmp_path)
     assert rr.info.licence == "MIT" and "licence: MIT" in str(rr.info)
-    assert rerankkit.load("tiny-random").info.licence == ""
+    assert tiny.info.licence == ""
 
 
-def test_cpu_batches_are_capped_in_tokens_by_default():
+def test_cpu_batches_are_capped_in_tokens_by_default(tiny):
     from rerankkit.scoring.loading import CPU_MAX_BATCH_TOKENS
 
-    assert rerankkit.load("tiny-random", device="cpu").max_batch_tokens == CPU_MAX_BATCH_TOKENS
+    assert tiny.max_batch_tokens == CPU_MAX_BATCH_TOKENS  # tiny is load("tiny-random", device="cpu")
     assert rerankkit.load("tiny-random", device="cpu", max_batch_tokens=512).max_batch_tokens == 512
     with pytest.raises(ValueError, match="max_batch_tokens"):
         rerankkit.load("tiny-random", device="cpu", max_batch_tokens=0)
