@@ -40,20 +40,20 @@ SOLUTIONS: dict[str, Solution] = {
         "nb02.tokens_cut.check(answer, rr=rr, query=query, passage=long_passage, max_length=32)",
         "The whole pair, special tokens included, must fit max_length; what does not fit is cut from the end of "
         "the passage, so tokens cut = full pair length - max_length."),
-    "03.1": Solution(
+    "10.1": Solution(
         "from rerankkit.retrieval.base import tokenize\n"
         "zh_query, en_passage = xl.fact('f01').queries['zh'], xl.fact('f01').passages['en']\n"
         "answer = len(set(tokenize(zh_query)) & set(tokenize(en_passage)))\n"
-        "nb03.shared_terms.check(answer, query=zh_query, passage=en_passage)",
+        "nb10.shared_terms.check(answer, query=zh_query, passage=en_passage)",
         "BM25 can only score terms that occur in both texts. A Chinese query and an English passage share at most "
         "what is written alike (digits, symbols); the meaning is invisible to it. That is why a cross-lingual "
         "first stage needs a multilingual encoder, and why the reranker reads the pair itself."),
-    "03.2": Solution(
+    "10.2": Solution(
         "import numpy as np\n"
         "one = frame[(frame.query_lang == 'zh') & (frame.passage_lang == 'en')]\n"
         "matching, other = one[one.match].logit.to_numpy(), one[~one.match].logit.to_numpy()\n"
         "answer = float(np.mean([(m > o) + 0.5 * (m == o) for m in matching for o in other]))\n"
-        "nb03.ranking_share.check(answer, matching=matching, other=other)",
+        "nb10.ranking_share.check(answer, matching=matching, other=other)",
         "Ranking only needs the matching passage to beat the others, whatever the scale: compare every matching "
         "score with every non-matching one and count the wins (ties half). That is the AUC; 0.5 is chance."),
     "04.1": Solution(

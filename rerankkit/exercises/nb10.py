@@ -1,9 +1,9 @@
-"""Exercises for notebook 03 (cross-lingual matching): what BM25 can share across languages, and ranking share.
+"""Exercises for notebook 10 (cross-lingual matching): what BM25 can share across languages, and ranking share.
 
 Example:
-    >>> from rerankkit.exercises import nb03
-    >>> print(nb03.ranking_share.check(0.75, matching=[2.0, 1.0], other=[0.0, 1.5]))
-    ✓ 03.2 Does the match outrank the rest?: right. 0.75 is the share of (matching, non-matching) pairs the matching passage wins, ties counting half (3 of 4 pairs won, 0 ties).
+    >>> from rerankkit.exercises import nb10
+    >>> print(nb10.ranking_share.check(0.75, matching=[2.0, 1.0], other=[0.0, 1.5]))
+    ✓ 10.2 Does the match outrank the rest?: right. 0.75 is the share of (matching, non-matching) pairs the matching passage wins, ties counting half (3 of 4 pairs won, 0 ties).
 """
 
 from __future__ import annotations
@@ -35,13 +35,13 @@ def _shared(answer: Any, query: str | None = None, passage: str | None = None) -
 
 
 shared_terms = Exercise(
-    "03.1", "What BM25 can match across languages",
+    "10.1", "What BM25 can match across languages",
     "Take fact `f01`: its **Chinese** query and its **English** passage. How many BM25 terms do they share? "
     "Use `rerankkit.retrieval.base.tokenize`, the tokenizer BM25 uses here.",
     hints=["BM25 only scores terms that appear in both texts; meaning does not count.",
            "tokenize() lowercases and cuts CJK runs into character bigrams.",
            "len(set(tokenize(query)) & set(tokenize(passage)))"],
-    checker=_shared, solution=SOLUTIONS["03.1"])
+    checker=_shared, solution=SOLUTIONS["10.1"])
 
 
 def _share(answer: Any, matching: Any = None, other: Any = None) -> tuple[bool, str]:
@@ -65,7 +65,7 @@ def _share(answer: Any, matching: Any = None, other: Any = None) -> tuple[bool, 
 
 
 ranking_share = Exercise(
-    "03.2", "Does the match outrank the rest?",
+    "10.2", "Does the match outrank the rest?",
     "For one language pair, e.g. query `zh` and passage `en`, take the raw logits of the matching passages "
     "(`match == True` in `frame`) and of the non-matching ones. In what share of all (matching, non-matching) "
     "pairs does the matching passage score higher (ties count half)? This is the AUC that `threshold_transfer` "
@@ -73,7 +73,7 @@ ranking_share = Exercise(
     hints=["Compare every matching score with every non-matching score: len(matching) × len(other) comparisons.",
            "Count the comparisons the matching score wins; a tie counts 0.5; divide by the number of comparisons.",
            "np.mean([(m > o) + 0.5 * (m == o) for m in matching for o in other])"],
-    checker=_share, solution=SOLUTIONS["03.2"],
+    checker=_share, solution=SOLUTIONS["10.2"],
     real_weights="the share is about a model that learnt nothing (expect about 0.5); the check verifies the "
                  "method, which reads the real model's numbers the same way.")
 
