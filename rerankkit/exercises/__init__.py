@@ -5,7 +5,8 @@ One module per notebook that has exercises (``nb01`` … ``nb10``), each exercis
 - ``ex.task`` states it (a notebook shows it as Markdown);
 - ``ex.check(answer, **inputs)`` computes the right answer from the same inputs and returns a
   :class:`Verdict` (right, wrong or missing, and why; HTML in Jupyter, text in a terminal);
-- ``ex.hint()`` gives the next hint; ``ex.solution()`` a worked answer, only when asked.
+- ``ex.show_hints()`` shows every hint folded, to open one at a time (running it uses none up); ``ex.hint()``
+  gives the next hint in a terminal; ``ex.solution()`` a worked answer, only when asked.
 
 None needs the real weights: they check reasoning about tokens, truncation, thresholds, score scales,
 metrics and costs. Where a number only means something with the real model, the task says so.
