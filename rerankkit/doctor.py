@@ -120,7 +120,7 @@ _OPTIONAL: tuple[tuple[str, str, str, str | None, bool], ...] = (
     ("jupyterlab", "jupyterlab", "the notebooks", "lab", True),
     ("ipywidgets", "ipywidgets", "the notebooks' widgets", None, True),
     ("captum", "captum", "word attributions (notebook 06)", None, True),
-    ("bm25s", "bm25s", "BM25 retrieval (notebooks 03, 04)", None, True),
+    ("bm25s", "bm25s", "BM25 retrieval (notebooks 04, 10)", None, True),
     ("ir-measures", "ir_measures", "metrics (notebook 04)", None, True),
     ("sentence-transformers", "sentence_transformers", "CrossEncoder comparisons and benchmarks", "bench", False),
     ("onnxruntime", "onnxruntime", "int8 on CPU (ONNX Runtime backend)", "onnx", False),

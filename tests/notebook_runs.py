@@ -206,7 +206,7 @@ def _drive_evaluation(page, run, tiny):
 
 
 # One drive per notebook with a widget: a click and an assertion on what it shows.
-DRIVERS = {"01": _drive_playground, "03": _drive_cross_lingual, "04": _drive_traps, "05": _drive_dashboard,
+DRIVERS = {"01": _drive_playground, "10": _drive_cross_lingual, "04": _drive_traps, "05": _drive_dashboard,
            "06": _drive_explain, "07": _drive_evaluation}
 
 

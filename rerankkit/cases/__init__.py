@@ -25,7 +25,7 @@ import json
 import os
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -73,6 +73,9 @@ class Case:
         query: The query text.
         passages: Labelled passages, in file order (the relevant one is not always first).
         note: Why the case is hard, for readers.
+        same_question_as: Ids of cases in the same file that ask the same question (in another language):
+            their passages are judged for this query too, with their own grades.
+        other_judgements: ``(passage uid, grade)`` of those cases' passages, for this query.
     """
 
     id: str
@@ -80,6 +83,8 @@ class Case:
     query: str
     passages: tuple[Passage, ...]
     note: str = ""
+    same_question_as: tuple[str, ...] = ()
+    other_judgements: tuple[tuple[str, int], ...] = ()
 
     @property
     def query_language(self) -> str:
@@ -96,9 +101,11 @@ class Case:
         """Relevance grades in file order."""
         return [p.relevance for p in self.passages]
 
-    def qrels(self) -> dict[str, int]:
-        """Grades keyed by passage ``uid`` (the form the metrics take)."""
-        return {p.uid: p.relevance for p in self.passages}
+    def qrels(self, *, own_only: bool = False) -> dict[str, int]:
+        """Grades keyed by passage ``uid`` (the form the metrics take), the passages of cases that ask the same
+        question included unless ``own_only``."""
+        own = {p.uid: p.relevance for p in self.passages}
+        return own if own_only else {**dict(self.other_judgements), **own}
 
     def passage(self, passage_id: str) -> Passage:
         """The passage with this id; ``KeyError`` naming the ids that exist otherwise."""
@@ -304,9 +311,13 @@ def _parse(data: object, file: str) -> CaseSet:
         if case_id in seen:
             _fail(file, where, "duplicate case id; ids must be unique in a file")
         seen.add(case_id)
-        unknown = set(raw) - {"id", "languages", "query", "note", "passages"}
+        unknown = set(raw) - {"id", "languages", "query", "note", "passages", "same_question_as"}
         if unknown:
-            _fail(file, where, f"unknown keys {sorted(unknown)}; allowed: id, languages, query, note, passages")
+            _fail(file, where, f"unknown keys {sorted(unknown)}; allowed: id, languages, query, note, passages, "
+                               "same_question_as")
+        twins = raw.get("same_question_as", [])
+        if not isinstance(twins, list) or not all(isinstance(x, str) and x != case_id for x in twins):
+            _fail(file, where, "'same_question_as' must be a list of other case ids of this file")
         langs = raw.get("languages")
         if not isinstance(langs, list) or not langs or not all(isinstance(x, str) and _LANG.match(x) for x in langs):
             _fail(file, where, f"'languages' must be a non-empty list of ISO 639-1 codes like 'en', got {langs!r}")
@@ -315,9 +326,27 @@ def _parse(data: object, file: str) -> CaseSet:
         if not isinstance(note, str):
             _fail(file, where, "'note' must be a string")
         passages = _parse_passages(raw.get("passages"), file, where, case_id, langs[-1])
-        cases.append(Case(id=case_id, languages=tuple(langs), query=query, passages=passages, note=note))
+        cases.append(Case(id=case_id, languages=tuple(langs), query=query, passages=passages, note=note,
+                          same_question_as=tuple(twins)))
+    cases = _judge_across(cases, file)
     languages = tuple(sorted({x for c in cases for x in c.languages}))
     return CaseSet(name=name, description=description, languages=languages, stored_cases=tuple(cases))
+
+
+def _judge_across(cases: list[Case], file: str) -> list[Case]:
+    """Judge the passages of cases that ask the same question for each other (both ways, with their own grades)."""
+    by_id = {c.id: c for c in cases}
+    out = []
+    for case in cases:
+        for twin in case.same_question_as:
+            if twin not in by_id:
+                _fail(file, f"case {case.id!r}", f"'same_question_as' names {twin!r}, which is not a case of this file")
+            if case.id not in by_id[twin].same_question_as:
+                _fail(file, f"case {case.id!r}", f"'same_question_as' names {twin!r}, but {twin!r} does not name "
+                                                 f"{case.id!r}: the same question goes both ways")
+        judged = tuple((p.uid, p.relevance) for twin in case.same_question_as for p in by_id[twin].passages)
+        out.append(replace(case, other_judgements=judged) if judged else case)
+    return out
 
 
 def _parse_passages(raw: object, file: str, where: str, case_id: str, language: str) -> tuple[Passage, ...]:

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from rerankkit.cases import CaseSet
     from rerankkit.scoring.reranker import Reranker
 
-__all__ = ["pair_scores", "score_matrix", "threshold_transfer", "fact_candidates"]
+__all__ = ["pair_scores", "score_matrix", "threshold_transfer", "global_cut", "fact_candidates"]
 
 
 def pair_scores(
@@ -135,14 +135,36 @@ def _auc(pos: np.ndarray, neg: np.ndarray) -> float:
     return float(greater + 0.5 * ties)
 
 
+def _separation(pos: np.ndarray, neg: np.ndarray, cuts: np.ndarray) -> np.ndarray:
+    """match_pass - other_pass at each cut (a passage passes at or above it)."""
+    return (pos[None, :] >= cuts[:, None]).mean(axis=1) - (neg[None, :] >= cuts[:, None]).mean(axis=1)
+
+
+def _optimal_cuts(pos: np.ndarray, neg: np.ndarray) -> tuple[float, float]:
+    """``(low, high]``: the hull of the cuts that separate as well as any cut can.
+
+    A cut at a score ``c`` passes the same passages as any cut between the next lower score and ``c``, so the
+    optimal cuts of one group are intervals ending at scores; this is the hull from the lowest to the highest
+    (``low`` is the score just below the lowest optimal one, or -inf).
+    """
+    values = np.unique(np.concatenate([pos, neg]))
+    gains = _separation(pos, neg, values)
+    best = np.flatnonzero(np.isclose(gains, gains.max()))
+    low = float(values[best[0] - 1]) if best[0] > 0 else float("-inf")
+    return low, float(values[best[-1]])
+
+
 def threshold_transfer(frame: pd.DataFrame, threshold: float | str = 0.5) -> pd.DataFrame:
     """Per language pair: how one threshold on the normalized score sorts matches from non-matches.
 
     Columns: ``query_lang, passage_lang, n_match, n_other, match_pass`` (share of matches at or
     above the threshold), ``other_pass`` (share of non-matches at or above it), ``auc`` (chance
-    that a match outscores a non-match: how well *any* threshold could work), and
-    ``best_threshold`` (the score cut that maximises match_pass - other_pass for this pair).
-    Where ``best_threshold`` differs between pairs, one global threshold does not transfer.
+    that a match outscores a non-match, pooled over the queries of the pair: how well *any* single
+    cut could work), and ``best_low``/``best_high``: the cuts that maximise match_pass - other_pass for
+    this pair lie above ``best_low`` and up to ``best_high`` (the hull of the optimal cuts: where two
+    separate cuts tie, some cuts between them are not optimal). With few facts these intervals are
+    wide; where they overlap for all pairs, one global cut may serve every pair (:func:`global_cut`
+    says so, with its uncertainty). Comparing only the first best cut of each pair would be misleading.
 
     Example:
         >>> import pandas as pd
@@ -151,6 +173,8 @@ def threshold_transfer(frame: pd.DataFrame, threshold: float | str = 0.5) -> pd.
         >>> row = threshold_transfer(f, 0.5).iloc[0]
         >>> float(row.match_pass), float(row.other_pass), float(row.auc)
         (1.0, 0.5, 0.75)
+        >>> float(row.best_low), float(row.best_high)  # cuts at 0.6 and at 0.9 separate equally well
+        (0.1, 0.9)
     """
     import pandas as pd
 
@@ -161,16 +185,76 @@ def threshold_transfer(frame: pd.DataFrame, threshold: float | str = 0.5) -> pd.
     for (q, p), group in frame.groupby(["query_lang", "passage_lang"], sort=False):
         pos = group.loc[group["match"], "score"].to_numpy()
         neg = group.loc[~group["match"], "score"].to_numpy()
-        candidates = np.unique(np.concatenate([pos, neg]))
-        gains = [(pos >= c).mean() - (neg >= c).mean() if len(pos) and len(neg) else np.nan for c in candidates]
-        best = float(candidates[int(np.nanargmax(gains))]) if len(pos) and len(neg) else float("nan")
+        low, high = _optimal_cuts(pos, neg) if len(pos) and len(neg) else (float("nan"), float("nan"))
         rows.append({
             "query_lang": q, "passage_lang": p, "n_match": len(pos), "n_other": len(neg),
             "match_pass": float((pos >= cut).mean()) if len(pos) else float("nan"),
             "other_pass": float((neg >= cut).mean()) if len(neg) else float("nan"),
-            "auc": _auc(pos, neg), "best_threshold": best,
+            "auc": _auc(pos, neg), "best_low": low, "best_high": high,
         })
     return pd.DataFrame(rows)
+
+
+def global_cut(frame: pd.DataFrame, *, n_boot: int = 1000, seed: int = 0) -> dict:
+    """One cut on the normalized score for every language pair, with its uncertainty.
+
+    The cut maximises match_pass - other_pass over all pairs pooled. Its uncertainty comes from a bootstrap
+    over facts (``fact_id``; rows when there is none): the facts are resampled, the cut is chosen again, and the
+    2.5th and 97.5th percentiles of the cut and of its match_pass and other_pass are reported.
+
+    Returns:
+        ``cut``, ``cut_interval``, ``match_pass``, ``match_pass_interval``, ``other_pass``,
+        ``other_pass_interval`` (pooled, at ``cut``), ``worst_pair_separation`` (the lowest match_pass -
+        other_pass of any pair at ``cut``), ``common_optimum`` (the cuts that are optimal for every pair at
+        once, as ``(low, high]``, or ``None`` when the pairs' optimal intervals do not overlap), ``n_units``.
+
+    Example:
+        >>> import pandas as pd
+        >>> f = pd.DataFrame({"fact_id": ["a", "a", "b", "b"] * 2, "query_lang": ["en"] * 4 + ["zh"] * 4,
+        ...                   "passage_lang": ["en"] * 4 + ["ar"] * 4, "match": [True, False] * 4,
+        ...                   "score": [0.9, 0.2, 0.8, 0.1, 0.6, 0.3, 0.7, 0.25]})
+        >>> g = global_cut(f, n_boot=50)
+        >>> g["cut"], g["match_pass"], g["other_pass"], g["common_optimum"]
+        (0.6, 1.0, 0.0, (0.3, 0.6))
+    """
+    from rerankkit._utils.checks import check_positive_int
+
+    check_positive_int(n_boot, "n_boot")
+    if not {"match", "score", "query_lang", "passage_lang"} <= set(frame.columns):
+        raise ValueError("frame must be the output of pair_scores (match, score, query_lang, passage_lang)")
+
+    def fit(f: pd.DataFrame) -> tuple[float, float, float]:
+        pos, neg = f.loc[f["match"], "score"].to_numpy(), f.loc[~f["match"], "score"].to_numpy()
+        if not len(pos) or not len(neg):
+            return float("nan"), float("nan"), float("nan")
+        cut = _optimal_cuts(pos, neg)[1]
+        return cut, float((pos >= cut).mean()), float((neg >= cut).mean())
+
+    cut, match_pass, other_pass = fit(frame)
+    per_pair = threshold_transfer(frame, min(max(cut, 0.0), 1.0))
+    lows, highs = per_pair["best_low"].max(), per_pair["best_high"].min()
+    unit = "fact_id" if "fact_id" in frame.columns else None
+    groups = [g for _, g in frame.groupby(unit, sort=False)] if unit else [frame.iloc[[i]] for i in range(len(frame))]
+    rng = np.random.default_rng(seed)
+    boots = np.array([fit(_concat([groups[i] for i in rng.integers(0, len(groups), len(groups))]))
+                      for _ in range(n_boot)])
+    boots = boots[np.isfinite(boots).all(axis=1)]
+
+    def interval(column: int) -> tuple[float, float]:
+        lo, hi = np.percentile(boots[:, column], [2.5, 97.5]) if len(boots) else (float("nan"), float("nan"))
+        return float(lo), float(hi)
+
+    return {"cut": cut, "cut_interval": interval(0), "match_pass": match_pass, "match_pass_interval": interval(1),
+            "other_pass": other_pass, "other_pass_interval": interval(2),
+            "worst_pair_separation": float((per_pair["match_pass"] - per_pair["other_pass"]).min()),
+            "common_optimum": (float(lows), float(highs)) if lows < highs else None,
+            "n_units": len(groups), "unit": unit or "row"}
+
+
+def _concat(frames: list) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.concat(frames, ignore_index=True)
 
 
 def fact_candidates(fact_set: CaseSet, fact_id: str, passage_languages: Sequence[str] | None = None, *,

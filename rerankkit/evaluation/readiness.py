@@ -82,7 +82,7 @@ def _dataset_present(name: str) -> bool:
 # (kind, name, used by, approximate download size in bytes): what `rerankkit prepare` fetches.
 SPECS: list[tuple[str, str, str, int]] = [
     ("model", RERANKER, "notebooks 00-07", 2_270_000_000),
-    ("encoder", ENCODER, "notebooks 03, 04 (dense first stage)", 2_290_000_000),
+    ("encoder", ENCODER, "notebooks 04, 10 (dense first stage)", 2_290_000_000),
     *[("dataset", name, "notebook 07 (benchmarks)", 6_000_000) for name in DATASETS],
 ]
 

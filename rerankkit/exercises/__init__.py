@@ -1,11 +1,12 @@
 """Exercises for the notebooks, each with a check that explains itself, hints one at a time and a solution.
 
-One module per notebook (``nb01`` … ``nb07``), each exercise an :class:`Exercise`:
+One module per notebook that has exercises (``nb01`` … ``nb10``), each exercise an :class:`Exercise`:
 
 - ``ex.task`` states it (a notebook shows it as Markdown);
 - ``ex.check(answer, **inputs)`` computes the right answer from the same inputs and returns a
   :class:`Verdict` (right, wrong or missing, and why; HTML in Jupyter, text in a terminal);
-- ``ex.hint()`` gives the next hint; ``ex.solution()`` a worked answer, only when asked.
+- ``ex.show_hints()`` shows every hint folded, to open one at a time (running it uses none up); ``ex.hint()``
+  gives the next hint in a terminal; ``ex.solution()`` a worked answer, only when asked.
 
 None needs the real weights: they check reasoning about tokens, truncation, thresholds, score scales,
 metrics and costs. Where a number only means something with the real model, the task says so.
@@ -20,16 +21,16 @@ Example:
 
 from __future__ import annotations
 
-from rerankkit.exercises import nb01, nb02, nb03, nb04, nb05, nb06, nb07
+from rerankkit.exercises import nb01, nb02, nb04, nb05, nb06, nb07, nb10
 from rerankkit.exercises.core import Exercise, Hint, Solution, Verdict
 
 __all__ = ["Exercise", "Hint", "Solution", "Verdict", "all_exercises", "get",
-           "nb01", "nb02", "nb03", "nb04", "nb05", "nb06", "nb07"]
+           "nb01", "nb02", "nb04", "nb05", "nb06", "nb07", "nb10"]
 
 
 def all_exercises() -> tuple[Exercise, ...]:
     """Every exercise, in notebook order."""
-    return tuple(ex for module in (nb01, nb02, nb03, nb04, nb05, nb06, nb07) for ex in module.EXERCISES)
+    return tuple(ex for module in (nb01, nb02, nb04, nb05, nb06, nb07, nb10) for ex in module.EXERCISES)
 
 
 def get(exercise_id: str) -> Exercise:

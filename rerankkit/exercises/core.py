@@ -28,7 +28,7 @@ from typing import Any
 
 from rerankkit.display.style import FAIL_COLOUR, PASS_COLOUR
 
-__all__ = ["AnswerError", "Exercise", "Hint", "Solution", "Verdict", "as_number", "expect_number", "same"]
+__all__ = ["AnswerError", "Exercise", "Hint", "Hints", "Solution", "Verdict", "as_number", "expect_number", "same"]
 
 _STYLE = ("border-left:4px solid {colour};padding:6px 10px;margin:4px 0;background:{background};"
           "font-family:system-ui,sans-serif;font-size:14px;line-height:1.45")
@@ -99,6 +99,35 @@ class Hint:
 
     def _repr_html_(self) -> str:
         return _box(self._title, self.text, _INFO)
+
+
+@dataclass(frozen=True)
+class Hints:
+    """Every hint of an exercise, each folded until the learner opens it (nothing is used up by running the cell).
+
+    In a notebook each hint is a closed ``<details>`` element: *Run All* shows them all folded, and the learner
+    opens one at a time by clicking. In a terminal they print in order.
+    """
+
+    exercise: str
+    texts: tuple[str, ...]
+    solution_call: str = ".solution() on this exercise"
+
+    def __str__(self) -> str:
+        lines = [f"Hint {n} of {len(self.texts)} ({self.exercise}): {text}" for n, text in enumerate(self.texts, 1)]
+        return "\n".join([*lines, f"Still stuck? {self.solution_call} shows a worked answer."])
+
+    def _repr_html_(self) -> str:
+        colour, background = _INFO
+        folded = "".join(
+            f'<details style="margin:2px 0"><summary style="cursor:pointer;color:{colour}">'
+            f"<b>Hint {n} of {len(self.texts)}</b> (click to open)</summary>"
+            f'<div style="margin:2px 0 4px 16px">{html.escape(text)}</div></details>'
+            for n, text in enumerate(self.texts, 1))
+        return (f'<div class="rerankkit-exercise rerankkit-hints" '
+                f'style="{_STYLE.format(colour=colour, background=background)}">'
+                f'<b style="color:{colour}">Hints for {html.escape(self.exercise)}</b>, one at a time:{folded}'
+                f"<div>Still stuck? <code>.solution()</code> on this exercise shows a worked answer.</div></div>")
 
 
 @dataclass(frozen=True)
@@ -178,8 +207,27 @@ class Exercise:
             return Verdict(self.name, False, str(exc))
         return Verdict(self.name, correct, reason)
 
+    def show_hints(self) -> Hints:
+        """Every hint, folded: the learner opens one at a time. Running the cell (or *Run All*) uses none up.
+
+        Example:
+            >>> ex = Exercise("00.1", "Double it", "What is twice `x`?", hints=["Multiply.", "By 2."],
+            ...               checker=lambda answer: (answer == 6, "six"), solution=Solution("6", "2 * 3"))
+            >>> print(ex.show_hints())
+            Hint 1 of 2 (00.1 Double it): Multiply.
+            Hint 2 of 2 (00.1 Double it): By 2.
+            Still stuck? .solution() on this exercise shows a worked answer.
+            >>> print(ex.hint())  # show_hints() used none up
+            Hint 1 of 2 (00.1 Double it): Multiply.
+        """
+        return Hints(self.name, self.hints, ".solution() on this exercise")
+
     def hint(self) -> Hint:
-        """The next hint; after the last, a pointer to :meth:`solution`."""
+        """The next hint (for scripts and terminals); after the last, a pointer to :meth:`solution`.
+
+        In a notebook prefer :meth:`show_hints`: re-running a cell that calls ``hint()`` (or *Run All*)
+        moves on to the next hint.
+        """
         self._shown += 1
         if self._shown > len(self.hints):
             return Hint(self.name, self._shown, len(self.hints), "call .solution() to see a worked answer.")

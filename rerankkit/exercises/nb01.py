@@ -45,39 +45,45 @@ threshold_logit = Exercise(
 
 def _passing(answer: Any, logits: Any = None, threshold: float = 0.5) -> tuple[bool, str]:
     if logits is None:
-        raise ValueError("pass the raw logits you scored: check(answer, logits=logits)")
+        raise ValueError("pass the raw logits you scored and the cut: check(answer, logits=logits, threshold=cut)")
+    if not 0 < threshold < 1:
+        raise ValueError(f"threshold is a sigmoid score and must lie strictly between 0 and 1, got {threshold}")
     arr = numbers(logits, "logits")
     given = index_set(answer)
     expected = {i for i, x in enumerate(arr) if sigmoid(float(x)) >= threshold}
+    cut_logit = math.log(threshold / (1 - threshold))
     if given == expected:
-        return True, (f"inputs {sorted(expected)} have sigmoid scores at or above {threshold} "
-                      f"(a logit at or above {math.log(threshold / (1 - threshold)):.3f}).")
+        return True, (f"inputs {sorted(expected)} have sigmoid scores at or above {threshold:.4g} "
+                      f"(a raw logit at or above {cut_logit:.3f}).")
     if bad := sorted(i for i in given if not 0 <= i < len(arr)):
         return False, f"{bad} are not input indices: there are {len(arr)} passages, numbered 0 to {len(arr) - 1}."
     if given == {i for i, x in enumerate(arr) if x >= threshold}:
-        return False, (f"you compared the raw logits with {threshold}; the threshold is on the sigmoid scale, "
-                       "so compare sigmoid(logit), or the logit with the threshold's logit.")
+        return False, (f"you compared the raw logits with {threshold:.4g}; the cut is on the sigmoid scale, "
+                       f"so compare sigmoid(logit) with it, or the logit with the cut's logit ({cut_logit:.3f}).")
     if given == {i for i, x in enumerate(arr) if sigmoid(float(x)) > threshold}:
         return False, "a pair passes when its score is *at or above* the threshold (>=), not strictly above."
     if given == {i + 1 for i in expected}:
         return False, "those are counted from 1; input indices start at 0."
     missing, extra = sorted(expected - given), sorted(given - expected)
     parts = ([f"{missing} pass but are missing"] if missing else []) + (
-        [f"{extra} do not reach the threshold (sigmoid {', '.join(f'{sigmoid(float(arr[i])):.3f}' for i in extra)})"]
+        [f"{extra} do not reach the cut (sigmoid {', '.join(f'{sigmoid(float(arr[i])):.3f}' for i in extra)})"]
         if extra else [])
     return False, "; ".join(parts) + "."
 
 
 passing = Exercise(
-    "01.2", "Which passages pass?",
-    "Score the notebook's `facts` against `query` with `rr.score` (raw logits). Which **input indices** pass a "
-    "sigmoid threshold of 0.5? Answer with a list such as `[0, 3]` and pass your logits to the check.",
-    hints=["The threshold is on the sigmoid scale; the scores from rr.score are raw logits.",
-           "sigmoid(x) >= 0.5 exactly when x >= 0. Passing means at or above.",
-           "[i for i, x in enumerate(logits) if rerankkit.sigmoid(x) >= 0.5]"],
+    "01.2", "Which passages pass a cut?",
+    "The cell below sets a cut on the **sigmoid scale**, `cut_score` (between the third- and fourth-best facts, "
+    "so that some pass and some fail whatever the weights; a real cut comes from calibration, section 4). Score "
+    "the notebook's `facts` against `query` with `rr.score` (raw logits). Which **input indices** are at or above "
+    "the cut? Answer with a list such as `[0, 3]` and pass your logits and the cut to the check.",
+    hints=["The cut is on the sigmoid scale; the scores from rr.score are raw logits. Put both on one scale.",
+           "Either apply the sigmoid to each logit, or turn the cut into a logit with log(p / (1 - p)). "
+           "Passing means at or above.",
+           "[i for i, x in enumerate(logits) if rerankkit.sigmoid(x) >= cut_score]"],
     checker=_passing, solution=SOLUTIONS["01.2"],
     real_weights="which passages pass is decided by random scores; the check verifies how you applied the "
-                 "threshold, which is the same with the real model.")
+                 "cut, which is the same with the real model.")
 
 
 def _count_tokens(answer: Any, rr: Any = None, query: str | None = None, passage: str | None = None) -> tuple[bool, str]:
@@ -95,8 +101,12 @@ def _count_tokens(answer: Any, rr: Any = None, query: str | None = None, passage
         len(query.split()) + len(passage.split()): "that counts words; the model reads subword tokens, and a word "
                                                    "can be several tokens (punctuation is a token too)",
         q + p: f"that leaves out the {special} special tokens the pair layout adds (<s>, </s></s>, </s>)",
-        q + p + 2 * tok.num_special_tokens_to_add(pair=False): "that counts two separate sequences, as a bi-encoder "
-                                                               "reads them; the cross-encoder reads one pair",
+        q + tok.num_special_tokens_to_add(pair=False): "that is the query alone with its special tokens, as a "
+                                                       "bi-encoder reads it; the cross-encoder reads query and "
+                                                       "passage in one sequence",
+        p + tok.num_special_tokens_to_add(pair=False): "that is the passage alone with its special tokens, as a "
+                                                       "bi-encoder reads it; the cross-encoder reads query and "
+                                                       "passage in one sequence",
     })
 
 

@@ -68,18 +68,28 @@ def _cut(answer: Any, rr: Any = None, query: str | None = None, passage: str | N
         raise ValueError("pass the reranker and the pair: check(answer, rr=rr, query=query, passage=passage)")
     encoded = rr.encode([(query, passage)], max_length=max_length)
     expected = int(encoded.n_cut[0])
-    full = expected + int(encoded.n_tokens[0])
+    kept = int(encoded.n_tokens[0])
+    full = expected + kept
+    special = rr.tokenizer.num_special_tokens_to_add(pair=True)
+    q = len(rr.tokenizer(query, add_special_tokens=False)["input_ids"])
+    query_budget = max_length * 3 // 4
     words = len(query.split()) + len(passage.split())
-    return expect_number(answer, expected, what="a whole number of tokens", because=(
-        f"what the model never sees: the pair has {full} tokens with its special tokens, max_length keeps "
-        f"{int(encoded.n_tokens[0])}, and the rest is cut from the passage's end"), mistakes={
+    where = (f"the query keeps at most 3/4 of max_length ({query_budget} tokens; it has {q}), the passage fills "
+             "the rest and is cut from its end")
+    mistakes = {
         float(full): "that is the whole pair's length; the question is how many of its tokens are cut",
         float(max(words - max_length, 0)): "that counts words past the limit; max_length counts tokens, and words "
                                            "are often several tokens",
         float(max_length): "that is the number of tokens kept (max_length), not the number cut",
-        float(full - rr.tokenizer.num_special_tokens_to_add(pair=True) - max_length):
-            "the special tokens count against max_length too: the pair with them must fit",
-    })
+        float(full - special - max_length): "the special tokens count against max_length too: the pair with them "
+                                            "must fit",
+        float(max(full - max_length, 0)): (
+            f"that assumes the pair is filled up to max_length; here the query is longer than its budget of 3/4 of "
+            f"max_length ({query_budget} tokens), so it is cut too and only {kept} tokens are kept"),
+    }
+    return expect_number(answer, expected, what="a whole number of tokens", because=(
+        f"what the model never sees: the pair has {full} tokens with its {special} special tokens, {kept} are kept "
+        f"({where})"), mistakes=mistakes)
 
 
 tokens_cut = Exercise(
@@ -87,7 +97,8 @@ tokens_cut = Exercise(
     "Take `query` and the longest of section 1's `passages` (`long_passage` below). With `max_length=32`, how "
     "many tokens of that pair does the model **not** see?",
     hints=["max_length counts tokens of the whole pair, special tokens included.",
-           "Tokens cut = tokens of the full pair - tokens kept.",
+           "Tokens cut = tokens of the full pair - tokens kept. The query keeps at most 3/4 of max_length; the "
+           "passage gets what is left.",
            "rr.encode([(query, passage)], max_length=32).n_cut[0]"],
     checker=_cut, solution=SOLUTIONS["02.2"])
 

@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rerankkit._utils.optional import require
+from rerankkit.exercises._metrics import aggregate
 from rerankkit.exercises.core import Exercise, expect_number
 from rerankkit.exercises.solutions import SOLUTIONS
 
@@ -34,20 +34,13 @@ RANKING: list[str] = ["p4", "p1", "p3", "p2", "p5"]
 GRADES: dict[str, int] = {"p1": 2, "p2": 2, "p3": 1, "p4": 0, "p5": 0}
 
 
-def _measure(name: str, run: Mapping[str, Sequence[str]], qrels: Mapping[str, Mapping[str, int]]) -> float:
-    ir_measures = require("ir_measures", feature="the metric exercises")
-    scored = {q: {d: float(len(docs) - i) for i, d in enumerate(docs)} for q, docs in run.items()}
-    return float(ir_measures.calc_aggregate([ir_measures.parse_measure(name)],
-                                            {q: dict(v) for q, v in qrels.items()}, scored)[ir_measures.parse_measure(name)])
-
-
 def _first_relevant(docs: Sequence[str], labels: Mapping[str, int]) -> int | None:
     return next((i + 1 for i, d in enumerate(docs) if labels.get(d, 0) > 0), None)
 
 
 def _mrr(answer: Any, run: Mapping[str, Sequence[str]] = RUN, qrels: Mapping[str, Mapping[str, int]] = QRELS,
          k: int = 10) -> tuple[bool, str]:
-    expected = _measure(f"RR@{k}", run, qrels)
+    expected = aggregate(f"RR@{k}", qrels, run)
     judged = [q for q in run if q in qrels]
     ranks = [_first_relevant(list(run[q]), qrels[q]) for q in judged]
     found = [r for r in ranks if r is not None and r <= k]
@@ -74,7 +67,7 @@ mrr = Exercise(
 
 def _ndcg(answer: Any, ranking: Sequence[str] = RANKING, grades: Mapping[str, int] = GRADES,
           k: int = 3) -> tuple[bool, str]:
-    expected = _measure(f"nDCG@{k}", {"q": list(ranking)}, {"q": dict(grades)})
+    expected = aggregate(f"nDCG@{k}", {"q": dict(grades)}, {"q": list(ranking)})
     top = [grades.get(d, 0) for d in list(ranking)[:k]]
 
     def dcg(gains: Sequence[float]) -> float:

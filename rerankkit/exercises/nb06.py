@@ -42,30 +42,51 @@ completeness = Exercise(
     checker=_completeness, solution=SOLUTIONS["06.1"], real_weights=_RANDOM)
 
 
-def _occlusion(answer: Any, explanation: Any = None, word: str | None = None) -> tuple[bool, str]:
-    if explanation is None or word is None:
-        raise ValueError("pass the occlusion explanation and the word: check(answer, explanation=occ, word='Paris')")
-    found = [w for w in explanation.words if w.text == word and w.score_without is not None]
+def _occluded_word(explanation: Any, word: Any) -> Any:
+    """The passage word meant: the word object itself, or the passage's first word with this text."""
+    if hasattr(word, "score_without"):
+        if word.score_without is None or word not in explanation.words:
+            raise AnswerError("that word does not belong to this occlusion explanation; take it from occ.words.")
+        return word
+    if not isinstance(word, str):
+        raise AnswerError(f"pass the word from occ.words (or its text), got {word!r}.")
+    found = [w for w in explanation.words if w.side == "passage" and w.text == word and w.score_without is not None]
     if not found:
-        raise AnswerError(f"{word!r} is not a word of this occlusion explanation; pick one of "
-                          f"{sorted({w.text for w in explanation.words})[:12]}.")
-    w = found[0]
+        raise AnswerError(f"{word!r} is not a passage word of this occlusion explanation; pick one of "
+                          f"{sorted({w.text for w in explanation.words if w.side == 'passage'})[:12]}.")
+    return found[0]
+
+
+def _occlusion(answer: Any, explanation: Any = None, word: Any = None) -> tuple[bool, str]:
+    if explanation is None or word is None:
+        raise ValueError("pass the occlusion explanation and the word: check(answer, explanation=occ, word=word)")
+    w = _occluded_word(explanation, word)
     expected = float(explanation.score) - float(w.score_without)
-    return expect_number(answer, expected, what="a number of logits", because=(
-        f"the score with the word minus the score without it, {explanation.score:+.4f} - ({w.score_without:+.4f}): "
-        f"how much {word!r} added to the logit"), mistakes={
+    mistakes = {
         float(w.score_without): "that is the score with the word deleted; the attribution is the drop, "
                                 "score - score_without",
         -expected: "the sign is flipped: a word that raises the score has a positive attribution (with minus without)",
-    })
+    }
+    for other in explanation.words:
+        if other is not w and other.text == w.text and other.score_without is not None:
+            drop = float(explanation.score) - float(other.score_without)
+            mistakes.setdefault(drop, f"that is the drop for {w.text!r} in the {other.side} (word {other.position}); "
+                                      f"the task asks for the {w.side}'s occurrence: the same word at another place "
+                                      "is deleted separately and can change the score differently")
+    return expect_number(answer, expected, what="a number of logits", because=(
+        f"the score with the word minus the score without it, {explanation.score:+.4f} - ({w.score_without:+.4f}): "
+        f"how much the {w.side}'s {w.text!r} added to the logit"), mistakes=mistakes)
 
 
 occlusion_drop = Exercise(
     "06.2", "Occlusion by hand",
-    "From `occ` (section 2), take the first passage word's `score_without`. What is that word's occlusion "
-    "attribution? Compute it from the scores, then compare with what `occ` reports.",
+    "`capital` occurs in the query and in the passage of section 2; occlusion deletes each occurrence on its own. "
+    "From `occ`, take the **passage's** `capital` and its `score_without`. What is that word's occlusion "
+    "attribution? Compute it from the scores, then compare with what `occ` reports. Pass the word itself "
+    "(`word=word`) to the check.",
     hints=["Occlusion deletes the word, scores the pair again, and reports the change.",
-           "A word that helps the score makes the score drop when it is deleted.",
+           "A word that helps the score makes the score drop when it is deleted. Each word of occ.words has a "
+           "side: 'query' or 'passage'.",
            "occ.score - word.score_without"],
     checker=_occlusion, solution=SOLUTIONS["06.2"], real_weights=_RANDOM)
 

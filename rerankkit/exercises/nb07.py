@@ -8,25 +8,16 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from rerankkit._utils.optional import require
 from rerankkit.exercises._answers import numbers
+from rerankkit.exercises._metrics import per_query
 from rerankkit.exercises.core import AnswerError, Exercise, expect_number
 from rerankkit.exercises.solutions import SOLUTIONS
 
 __all__ = ["ndcg_delta", "precision", "EXERCISES"]
-
-
-def _per_query(measure: str, qrels: Mapping[str, Mapping[str, int]],
-               run: Mapping[str, Mapping[str, float]]) -> dict[str, float]:
-    ir_measures = require("ir_measures", feature="the evaluation exercises")
-    m = ir_measures.parse_measure(measure)
-    judged = {q: dict(v) for q, v in qrels.items() if q in run}
-    return {r.query_id: float(r.value) for r in ir_measures.iter_calc([m], judged, {q: dict(d) for q, d in run.items()})}
 
 
 def _delta(answer: Any, qrels: Any = None, base: Any = None, reranked: Any = None,
@@ -34,7 +25,7 @@ def _delta(answer: Any, qrels: Any = None, base: Any = None, reranked: Any = Non
     if qrels is None or base is None or reranked is None:
         raise ValueError("pass the judgements and both runs: check(answer, qrels=data.qrels, base=report.base, "
                          "reranked=report.reranked)")
-    b, r = _per_query(measure, qrels, base), _per_query(measure, qrels, reranked)
+    b, r = per_query(measure, qrels, base), per_query(measure, qrels, reranked)
     queries = sorted(set(b) | set(r))
     if not queries:
         raise ValueError("no query of the runs has judgements: check qrels against the runs' query ids")

@@ -18,11 +18,14 @@ SOLUTIONS: dict[str, Solution] = {
         "The sigmoid is 1 / (1 + exp(-x)); solving for x gives x = log(p / (1 - p)), about 1.386 for p = 0.8. "
         "A pair passes a 0.8 threshold when its raw logit is at least that."),
     "01.2": Solution(
+        "import numpy as np\n"
         "logits = rr.score(query, facts)\n"
-        "answer = [i for i, x in enumerate(logits) if rerankkit.sigmoid(x) >= 0.5]\n"
-        "nb01.passing.check(answer, logits=logits)",
-        "Compare on one scale: the sigmoid of each raw logit against 0.5 (or, the same, each logit against 0). "
-        "Passing includes scores exactly at the threshold."),
+        "cut_score = float(rerankkit.sigmoid(np.sort(logits)[-4:-2].mean()))\n"
+        "answer = [i for i, x in enumerate(logits) if rerankkit.sigmoid(x) >= cut_score]\n"
+        "nb01.passing.check(answer, logits=logits, threshold=cut_score)",
+        "Compare on one scale: the sigmoid of each raw logit against the cut (or, the same, each logit against "
+        "log(cut / (1 - cut))). Comparing raw logits with a sigmoid-scale cut mixes two scales. Passing includes "
+        "scores exactly at the cut."),
     "01.3": Solution(
         "answer = int(rr.encode([(query, passage)]).n_tokens[0])\n"
         "nb01.count_tokens.check(answer, rr=rr, query=query, passage=passage)",
@@ -38,24 +41,28 @@ SOLUTIONS: dict[str, Solution] = {
         "long_passage = max(passages, key=len)\n"
         "answer = int(rr.encode([(query, long_passage)], max_length=32).n_cut[0])\n"
         "nb02.tokens_cut.check(answer, rr=rr, query=query, passage=long_passage, max_length=32)",
-        "The whole pair, special tokens included, must fit max_length; what does not fit is cut from the end of "
-        "the passage, so tokens cut = full pair length - max_length."),
-    "03.1": Solution(
-        "from rerankkit.retrieval.base import tokenize\n"
-        "zh_query, en_passage = xl.fact('f01').queries['zh'], xl.fact('f01').passages['en']\n"
+        "The whole pair, special tokens included, must fit max_length. As in FlagEmbedding, the query keeps at most "
+        "3/4 of max_length and the passage is cut from its end to fill the rest, so tokens cut = full pair length "
+        "- tokens kept. That is full length - max_length only when the query fits its 3/4 and the passage is long "
+        "enough to fill what is left; with a longer query fewer than max_length tokens may be kept."),
+    "10.1": Solution(
+        "from rerankkit.retrieval import tokenize\n"
+        "zh_query, en_passage = xl.fact('f22').queries['zh'], xl.fact('f22').passages['en']\n"
         "answer = len(set(tokenize(zh_query)) & set(tokenize(en_passage)))\n"
-        "nb03.shared_terms.check(answer, query=zh_query, passage=en_passage)",
+        "nb10.shared_terms.check(answer, query=zh_query, passage=en_passage)",
         "BM25 can only score terms that occur in both texts. A Chinese query and an English passage share at most "
-        "what is written alike (digits, symbols); the meaning is invisible to it. That is why a cross-lingual "
+        "what is written alike (here the number 29); the meaning is invisible to it. That is why a cross-lingual "
         "first stage needs a multilingual encoder, and why the reranker reads the pair itself."),
-    "03.2": Solution(
+    "10.2": Solution(
         "import numpy as np\n"
         "one = frame[(frame.query_lang == 'zh') & (frame.passage_lang == 'en')]\n"
         "matching, other = one[one.match].logit.to_numpy(), one[~one.match].logit.to_numpy()\n"
         "answer = float(np.mean([(m > o) + 0.5 * (m == o) for m in matching for o in other]))\n"
-        "nb03.ranking_share.check(answer, matching=matching, other=other)",
-        "Ranking only needs the matching passage to beat the others, whatever the scale: compare every matching "
-        "score with every non-matching one and count the wins (ties half). That is the AUC; 0.5 is chance."),
+        "nb10.ranking_share.check(answer, matching=matching, other=other)",
+        "Compare every matching score with every non-matching one and count the wins (ties half): that is the "
+        "pooled AUC; 0.5 is chance. Pooled across queries it asks whether one global cut could separate matches "
+        "from non-matches, which needs scores comparable across queries (calibration) as well as a good order. "
+        "Whether each query ranks its own match first is the per-query question: per-query AUC or MRR."),
     "04.1": Solution(
         "reciprocal = []\n"
         "for qid, docs in nb04.RUN.items():\n"
@@ -88,20 +95,24 @@ SOLUTIONS: dict[str, Solution] = {
         "                                    suffixes=('_int8', '_fp32')).iloc[0]\n"
         "fast, slow = both.pairs_per_s_int8, both.pairs_per_s_fp32\n"
         "answer = fast / slow\n"
-        "nb05.speedup.check(answer, fast=fast, slow=slow)",
+        "nb05.speedup.check(answer, fast=fast, slow=slow,\n"
+        "                   fast_range=(both.pairs_per_s_min_int8, both.pairs_per_s_max_int8),\n"
+        "                   slow_range=(both.pairs_per_s_min_fp32, both.pairs_per_s_max_fp32))",
         "A speed-up is a ratio of throughputs at the same batch size and length: new pairs/s over baseline pairs/s. "
-        "Above 1 the new path is faster."),
+        "Above 1 the new path is faster, but only when the repeats agree: if the fastest repeat of a row is far "
+        "above its slowest, the ratio of medians is noise and the honest answer is 'not measured yet'."),
     "06.1": Solution(
         "answer = ig.score - ig.baseline_score\n"
         "nb06.completeness.check(answer, explanation=ig)",
         "Completeness: integrated-gradient attributions add up to f(input) - f(baseline), up to the reported delta. "
         "This holds for any differentiable model, so it checks the method whatever the weights."),
     "06.2": Solution(
-        "word = next(w for w in occ.words if w.side == 'passage')\n"
+        "word = next(w for w in occ.words if w.side == 'passage' and w.text == 'capital')\n"
         "answer = occ.score - word.score_without\n"
-        "nb06.occlusion_drop.check(answer, explanation=occ, word=word.text)",
+        "nb06.occlusion_drop.check(answer, explanation=occ, word=word)",
         "Occlusion deletes a word and scores again; its attribution is score with the word minus score without "
-        "it, so a word that helps gets a positive value."),
+        "it, so a word that helps gets a positive value. A word that occurs twice (here in the query and in the "
+        "passage) is deleted once per occurrence, and each occurrence has its own attribution."),
     "07.1": Solution(
         "pq = report.per_query\n"
         "answer = float(pq[pq.metric == 'nDCG@10'].delta.mean())\n"

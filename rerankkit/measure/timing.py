@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rerankkit._utils.checks import check_positive_int
+from rerankkit._utils.spread import TRUSTED_SPREAD, ratio_range, repeat_spread
 from rerankkit.display.style import timing_note
 from rerankkit.measure.memory import PeakRSS
 from rerankkit.models.devices import availability
@@ -62,6 +63,10 @@ __all__ = [
     "attention_flop_share",
     "attention_crossover_length",
     "length_growth",
+    "repeat_spread",
+    "ratio_range",
+    "untrusted",
+    "TRUSTED_SPREAD",
     "cold_start",
     "environment",
     "COLUMNS",
@@ -88,6 +93,8 @@ COLUMNS: dict[str, str] = {
     "pairs_per_s": "median over repeats, pairs per second",
     "pairs_per_s_min": "slowest repeat, pairs per second",
     "pairs_per_s_max": "fastest repeat, pairs per second",
+    "repeat_spread": "fastest / slowest repeat (1.0 = the repeats agree); above TRUSTED_SPREAD the median is not a "
+                     "figure to trust (the machine was busy or the cell too short)",
     "tokens_per_s": "median over repeats, real (unpadded) tokens per second",
     "latency_p50_ms": "median batch latency over all timed batches, milliseconds",
     "latency_p95_ms": "95th-percentile batch latency, milliseconds",
@@ -113,8 +120,20 @@ COLUMNS: dict[str, str] = {
 
 
 # The columns a reader needs first; the full table keeps every column of COLUMNS.
-SUMMARY_COLUMNS = ["device", "dtype", "batch_size", "length", "pairs_per_s", "latency_p50_ms", "peak_memory_mb",
-                   "status", "note"]
+SUMMARY_COLUMNS = ["device", "dtype", "batch_size", "length", "pairs_per_s", "repeat_spread", "latency_p50_ms",
+                   "peak_memory_mb", "status", "note"]
+
+def untrusted(table: pd.DataFrame) -> pd.DataFrame:
+    """The measured rows whose repeats disagree by more than :data:`TRUSTED_SPREAD` (their medians are noise).
+
+    Example:
+        >>> import pandas as pd
+        >>> t = pd.DataFrame({"status": ["ok", "ok"], "repeat_spread": [1.1, 6.0]})
+        >>> untrusted(t).index.tolist()
+        [1]
+    """
+    ok = table[table["status"] == "ok"]
+    return ok[~(ok["repeat_spread"] <= TRUSTED_SPREAD)]
 
 
 def summary(table: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
@@ -691,6 +710,7 @@ def benchmark(
                         "pairs_per_s": median,
                         "pairs_per_s_min": slowest,
                         "pairs_per_s_max": fastest,
+                        "repeat_spread": repeat_spread(slowest, fastest),
                         "tokens_per_s": m.rate(int(pair_lengths.sum()))[0],
                         "latency_p50_ms": m.latency_ms(50),
                         "latency_p95_ms": m.latency_ms(95),

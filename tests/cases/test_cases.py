@@ -154,3 +154,33 @@ def test_schema_checks_cross_lingual_facts(tmp_path):
     with pytest.raises(CaseDataError, match=r"xl.json: facts\[3\] \(id 'f04'\): 'passages' must have exactly the "
                                             r"file's languages: missing \['hi'\]"):
         cases.load(tmp_path / "xl.json")
+
+
+# -- cases that ask the same question judge each other's passages -----------------------------
+def test_keyword_traps_twins_judge_each_others_passages():
+    traps = cases.load("keyword_traps")
+    for en, zh in [("kt-en-001", "kt-zh-001"), ("kt-en-002", "kt-zh-002"), ("kt-en-003", "kt-zh-003")]:
+        a, b = traps[en], traps[zh]
+        assert a.same_question_as == (zh,) and b.same_question_as == (en,)
+        qrels = a.qrels()
+        for p in b.passages:  # the Chinese answer is an answer to the English question, with its own grade
+            assert qrels[p.uid] == p.relevance
+        assert a.qrels(own_only=True) == {p.uid: p.relevance for p in a.passages}
+    # only these three pairs ask the same question
+    assert {c.id for c in traps if c.same_question_as} == {f"kt-{lang}-00{n}" for lang in ("en", "zh") for n in (1, 2, 3)}
+
+
+def test_same_question_as_must_name_a_case_of_the_file_and_go_both_ways(tmp_path):
+    data = _case()
+    data["cases"][0]["same_question_as"] = ["kt-en-999"]
+    (tmp_path / "a.json").write_text(json.dumps(data))
+    with pytest.raises(CaseDataError, match="names 'kt-en-999', which is not a case of this file"):
+        cases.load(tmp_path / "a.json")
+    data["cases"][0]["same_question_as"] = ["kt-en-013"]
+    (tmp_path / "b.json").write_text(json.dumps(data))
+    with pytest.raises(CaseDataError, match="'kt-en-013' does not name 'ok-1': the same question goes both ways"):
+        cases.load(tmp_path / "b.json")
+    data["cases"][1]["same_question_as"] = ["ok-1"]
+    (tmp_path / "c.json").write_text(json.dumps(data))
+    loaded = cases.load(tmp_path / "c.json")
+    assert loaded["ok-1"].qrels()["kt-en-013/p1"] == 2

@@ -12,7 +12,7 @@ import pytest
 
 from rerankkit import cases
 from rerankkit.display import plots
-from rerankkit.evaluation.crosslingual import fact_candidates, pair_scores, score_matrix, threshold_transfer
+from rerankkit.evaluation.crosslingual import fact_candidates, global_cut, pair_scores, score_matrix, threshold_transfer
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,10 @@ def test_threshold_transfer_on_hand_made_scores():
     assert t.loc[("en", "en"), "match_pass"] == 1.0 and t.loc[("en", "en"), "other_pass"] == 0.0
     # zh→ar scores are low everywhere: 0.5 keeps no match, although a lower cut separates them perfectly.
     assert t.loc[("zh", "ar"), "match_pass"] == 0.0
-    assert t.loc[("zh", "ar"), "auc"] == 1.0 and t.loc[("zh", "ar"), "best_threshold"] == pytest.approx(0.25)
+    assert t.loc[("zh", "ar"), "auc"] == 1.0
+    # every cut above 0.2 and up to 0.25 separates zh→ar perfectly; for en→en, anything above 0.2 up to 0.8
+    assert (t.loc[("zh", "ar"), "best_low"], t.loc[("zh", "ar"), "best_high"]) == (0.2, 0.25)
+    assert (t.loc[("en", "en"), "best_low"], t.loc[("en", "en"), "best_high"]) == (0.2, 0.8)
     with pytest.raises(ValueError, match="threshold"):
         threshold_transfer(f, 3.0)
 
@@ -92,3 +95,23 @@ def test_figures(frame, tiny):
     assert fig.axes[0].get_ylim() == (0.0, 1.0)
     with pytest.raises(ValueError, match="not in the table"):
         plots.plot_bump(result.shift, query_id="nope")
+
+
+def test_one_global_cut_with_its_uncertainty():
+    # Two language pairs whose first argmax differs (0.8 against 0.25) although one cut separates both.
+    f = pd.DataFrame({
+        "fact_id": ["a", "a", "b", "b"] * 2, "query_lang": ["en"] * 4 + ["zh"] * 4,
+        "passage_lang": ["en"] * 4 + ["ar"] * 4, "match": [True, False] * 4,
+        "score": [0.9, 0.2, 0.8, 0.1, 0.3, 0.2, 0.25, 0.1],
+    })
+    g = global_cut(f, n_boot=200)
+    assert g["common_optimum"] == (0.2, 0.25)  # every cut in (0.2, 0.25] is optimal for both pairs
+    assert g["match_pass"] == 1.0 and g["other_pass"] == 0.0 and g["worst_pair_separation"] == 1.0
+    lo, hi = g["cut_interval"]
+    assert lo <= g["cut"] <= hi and g["unit"] == "fact_id" and g["n_units"] == 2
+    # Pairs that no single cut separates: no common optimum, and the worst pair says how far off it is.
+    f.loc[(f.query_lang == "zh") & f.match, "score"] = [0.05, 0.06]
+    g = global_cut(f, n_boot=50)
+    assert g["common_optimum"] is None and g["worst_pair_separation"] < 1.0
+    with pytest.raises(ValueError, match="pair_scores"):
+        global_cut(f.drop(columns="match"))
