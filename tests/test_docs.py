@@ -6,6 +6,7 @@ the built HTML, so they see what a reader's browser sees, the rendered notebooks
 
 from __future__ import annotations
 
+import ast
 import html
 import json
 import os
@@ -195,3 +196,34 @@ def test_every_section_the_readme_lost_has_a_page_with_its_heading(site: Path):
         titles.setdefault(_plain(entry["title"]), []).append(entry["location"])
     missing = [h for h in MOVED_README_HEADINGS if h not in titles]
     assert not missing, f"no page section has these former README headings: {missing}"
+
+
+def _public_names(module: str) -> list[str]:
+    """``__all__`` of a rerankkit module, read from its source (nothing is imported)."""
+    path = ROOT / Path(*module.split("."))
+    source = (path / "__init__.py") if path.is_dir() else path.with_suffix(".py")
+    for node in ast.parse(source.read_text()).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__" for t in node.targets):
+            return [name for name in ast.literal_eval(node.value) if not name.startswith("__")]
+    raise AssertionError(f"{source} has no __all__")
+
+
+API_PAGES = sorted((ROOT / "docs" / "api").glob("*.md"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", [p for p in API_PAGES if p.stem != "index"], ids=lambda p: p.stem)
+def test_the_api_reference_documents_every_public_name(site: Path, page: Path):
+    modules = re.findall(r"^::: *([\w.]+)", page.read_text(), re.M)
+    assert modules, f"{page} documents no module (a line `::: rerankkit.<module>`)"
+    built = _parse(site / "api" / page.stem / "index.html")
+    text = (site / "api" / page.stem / "index.html").read_text(encoding="utf-8")
+    documented = {m for p in API_PAGES for m in re.findall(r"^::: *([\w.]+)", p.read_text(), re.M)}
+    for module in modules:
+        # A public submodule (rerankkit.cases) has a page of its own rather than an entry on its parent's.
+        missing = [n for n in _public_names(module) if f"{module}.{n}" not in built.ids | documented]
+        assert not missing, (
+            f"{page.name}: {module}'s public names without an entry (or, for a module, a docs/api page): {missing}"
+        )
+    roles = re.findall(r":(?:class|func|meth|mod|data|attr|exc):", text)
+    assert not roles, f"{page.name} shows Sphinx role markup ({len(roles)}x) instead of links or code"
