@@ -39,6 +39,9 @@ def _resolve(obj: griffe.Object, name: str, loader: griffe.GriffeLoader) -> str 
 class KitDocstrings(griffe.Extension):
     """Turns ``Example:`` into ``Examples:`` and Sphinx roles into optional cross-references."""
 
+    def on_package(self, *, pkg: griffe.Module, loader: griffe.GriffeLoader, **kwargs: Any) -> None:
+        self.on_object(obj=pkg, loader=loader)  # the package's own docstring is not an on_object event
+
     def on_object(self, *, obj: griffe.Object, loader: griffe.GriffeLoader, **kwargs: Any) -> None:
         docstring = obj.docstring
         if docstring is None:

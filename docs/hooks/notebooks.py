@@ -86,15 +86,13 @@ def _flatten(items: list[AnchorLink]) -> list[AnchorLink]:
 
 
 def _fix_toc(page: Page, content: str) -> None:
-    """Point the page's contents entries at the ids its headings have (in order; by title where counts differ)."""
+    """Point the page's contents entries at the headings the page has (in order; by title where counts differ)."""
     headings = [(anchor, _plain(title)) for _, anchor, title in _HEADING.findall(content)]
     entries = _flatten(list(page.toc))
     ids = {anchor for anchor, _ in headings}
     by_title = {title: anchor for anchor, title in reversed(headings)}
     for n, entry in enumerate(entries):
-        if entry.id in ids:
-            continue
         if len(entries) == len(headings):
-            entry.id = headings[n][0]
-        elif _plain(entry.title) in by_title:
+            entry.id, entry.title = headings[n]  # the title too: the Markdown copy's lost its inline code
+        elif entry.id not in ids and _plain(entry.title) in by_title:
             entry.id = by_title[_plain(entry.title)]
