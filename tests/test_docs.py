@@ -145,6 +145,7 @@ def _target(page: Path, path: str, site: Path) -> Path | None:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("docs")  # one worker, one build of the site
 def test_every_internal_link_and_anchor_in_the_site_resolves(site: Path):
     pages = sorted(site.rglob("*.html"))
     assert len(pages) > 20, f"the site has only {len(pages)} pages"
@@ -167,6 +168,7 @@ def test_every_internal_link_and_anchor_in_the_site_resolves(site: Path):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("docs")  # one worker, one build of the site
 def test_the_site_fetches_no_fonts_from_the_web(site: Path):
     offenders = [p.relative_to(site).as_posix() for p in site.rglob("*.html")
                  if "fonts.googleapis.com" in p.read_text(encoding="utf-8")]
@@ -174,6 +176,7 @@ def test_the_site_fetches_no_fonts_from_the_web(site: Path):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("docs")  # one worker, one build of the site
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_every_notebook_is_a_page_with_its_text_and_code(site: Path, notebook: Path):
     page = site / "notebooks" / notebook.stem / "index.html"
@@ -189,6 +192,7 @@ def test_every_notebook_is_a_page_with_its_text_and_code(site: Path, notebook: P
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("docs")  # one worker, one build of the site
 def test_every_section_the_readme_lost_has_a_page_with_its_heading(site: Path):
     index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
     titles: dict[str, list[str]] = {}
@@ -212,6 +216,7 @@ API_PAGES = sorted((ROOT / "docs" / "api").glob("*.md"))
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("docs")  # one worker, one build of the site
 @pytest.mark.parametrize("page", [p for p in API_PAGES if p.stem != "index"], ids=lambda p: p.stem)
 def test_the_api_reference_documents_every_public_name(site: Path, page: Path):
     modules = re.findall(r"^::: *([\w.]+)", page.read_text(), re.M)
