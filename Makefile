@@ -25,7 +25,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 TEST_WORKERS ?= 2
 PYTEST := -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
-.PHONY: lab test test-fast test-ids setup doctor app test-latest lock clean
+.PHONY: lab test test-fast test-ids setup doctor app test-latest lock clean docs docs-serve
 
 # The lock is installed without dependency resolution, so nothing newer slips in; pip check proves it is whole.
 $(STAMP): pyproject.toml $(LOCK)
@@ -59,6 +59,14 @@ doctor: $(STAMP)
 # Voila runs the app/ notebooks and shows only their text and widgets (no code); it has no root check.
 app: $(STAMP)
 	$(VENV)/bin/voila app/ --no-browser --Voila.ip=127.0.0.1 $(APP_ARGS)
+
+# The documentation site (mkdocs.yml, docs/): a strict build into site/, or served with live reload.
+# NO_MKDOCS_2_WARNING silences the theme's end-of-life banner on every build (docs/contributing.md has its news).
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
+
+docs-serve: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve --strict --dev-addr 127.0.0.1:8000
 
 test-latest:
 	TORCH="$(TORCH)" PYTHON="$(PYTHON)" scripts/lock env $(LATEST)

@@ -17,7 +17,7 @@ PROVIDERS: dict[str, Int8Provider] = {
     p.name: p for p in (TorchInt8(), OnnxRuntimeInt8(), OpenVinoInt8(), OpenVinoStaticInt8())
 }
 INT8_BACKENDS = tuple(PROVIDERS)
-# Fastest first, by measurement (benchmarks/cpu_fast_paths.py; figures in the README and benchmarks/reference/).
+# Fastest first, by measurement (benchmarks/cpu_fast_paths.py; figures in docs/performance.md and benchmarks/reference/).
 # The order depends on the CPU: the first whose packages are installed is the default.
 # On a CPU without int8 dot-product instructions (AVX2 only), measured 2026-11-22:
 INT8_PREFERENCE = ("onnxruntime", "torch", "openvino", "openvino-static")
