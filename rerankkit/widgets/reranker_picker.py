@@ -20,7 +20,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from rerankkit.display.style import random_weights_banner, styled
-from rerankkit.widgets._common import FULL_WIDTH, busy, error_html, status_html
+from rerankkit.widgets._common import FULL_WIDTH, busy, error_html, page_banner, status_html
 
 __all__ = ["RerankerPicker"]
 
@@ -79,7 +79,7 @@ class RerankerPicker(widgets.VBox):
         latency = next(c for c in table.columns if c.startswith("ms_per_"))
         shown = table[[*SHOWN[:5], latency, *SHOWN[5:]]].round(3).astype(object).where(table.notna(), "-")
         random = table[table["random_weights"] == True]["model"].tolist()  # noqa: E712 (None where not run)
-        banner = random_weights_banner(" / ".join(random)) if random else ""
+        banner = page_banner(random, random_weights_banner(" / ".join(random))) if random else ""
         self.output.value = banner + styled(shown.to_html(index=False, classes="rk-table", escape=True))
         ran = int((table["status"] == "ok").sum())
         self.status.value = status_html(f"{ran} of {len(table)} models ran; {latency} is the median of the timed "

@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright Python package (pip install playwright)")
+from page_checks import page_problems  # noqa: E402 (after the skip: it is only for pages in a browser)
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -218,6 +219,10 @@ def test_playground_in_jupyterlab(lab, tiny):
                 # A new query means a second model call (the notebook's own click was the first).
                 playground.locator(".rk-status", has_text="model calls 2").wait_for(timeout=60_000)
                 assert playground.locator(".rk-head", has_text=query).is_visible()
+                # No pass/fail colours until the reader chooses a cut-off; then a threshold (0.5) colours them.
+                assert playground.locator(".rk-card[data-passes='unset']").count() == len(passages)
+                playground.get_by_role("button", name="threshold", exact=True).click()
+                playground.locator(".rk-status", has_text="kept").wait_for(timeout=60_000)
 
                 cards = playground.locator(".rk-card")
                 n_pass = playground.locator(".rk-card[data-passes='true']").count()
@@ -332,7 +337,8 @@ def _drive_dashboard(page):
     box.press("Enter")
     run.click()
     area.locator(".rk-status", has_text="cells ran").wait_for(timeout=120_000)
-    assert area.locator("table.rk-timing").is_visible() and area.locator(".rk-banner", has_text="Timing").count() == 1
+    # The notebook's own notice covers the dashboard's model: the page shows one (page_problems counts them).
+    assert area.locator("table.rk-timing").is_visible() and area.locator(".rk-banner", has_text="Timing").count() <= 1
     return area
 
 
@@ -413,6 +419,7 @@ def test_every_notebook_in_jupyterlab(lab):
                         problems += [f"{name}: after the click: {e}" for e in after["widgetErrors"]]
                         problems += [f"{name}: unstyled banner after the click: {b['text']!r}"
                                      for b in after["banners"] if b["background"] != BANNER_RGB]
+                    problems += page_problems(page, name)  # stderr, one notice per page, nothing too wide
                 except Exception:
                     page.screenshot(path=str(_artifacts() / f"{stem}-failure.png"))
                     raise
