@@ -92,10 +92,11 @@ def random_weights_note(*, timing_only: bool = False) -> str:
 
 
 def random_weights_banner(label: str, *, timing_only: bool = False, scope: str | None = None,
-                          reason: str | None = None) -> str:
+                          reason: str | None = None, real_models: list[str] | None = None) -> str:
     """A yellow banner (styled inline) saying the results come from random weights; ``scope`` (``"notebook"``
     or ``"page"``) says it once for every score, ranking and metric on that page that comes from the model;
-    ``reason`` (one sentence) says why the page runs on it.
+    ``reason`` (one sentence) says why the page runs on it; ``real_models`` are the models whose real weights
+    give real scores, each named with its own download command (default: BAAI/bge-reranker-v2-m3).
 
     Example:
         >>> "this page" in random_weights_banner("tiny-random", scope="page")
@@ -105,7 +106,8 @@ def random_weights_banner(label: str, *, timing_only: bool = False, scope: str |
     what = (
         "its speed and memory are honest for this architecture; its scores mean nothing." if timing_only
         else "a test model with the real architecture; its scores exercise the code and mean nothing. "
-        "Load BAAI/bge-reranker-v2-m3 for real scores."
+        + ("Load BAAI/bge-reranker-v2-m3 for real scores." if not real_models else
+           "For real scores: " + "; ".join(f"rerankkit download {html.escape(m)}" for m in real_models) + ".")
     )
     if scope:
         where = "in this notebook" if scope == "notebook" else f"on this {html.escape(scope)}"
