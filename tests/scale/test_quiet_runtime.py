@@ -46,6 +46,7 @@ def test_start_local_writes_nothing_to_stderr(tmp_path):
     # every 10 s, a token-auth warning).
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
     env.update(HOME=str(tmp_path), PYTHONPATH=str(ROOT))  # a fresh ~/.ray: the token is generated, as on a new laptop
+    env["RAY_gcs_server_port_wait_time_s"] = "240"  # a busy shared machine starts Ray's GCS slowly
     done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env, timeout=300,
                           cwd=tmp_path)
     assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-3000:]
