@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from rerankkit.display.notices import announce
 from rerankkit.display.style import random_weights_banner, timing_banner
 from rerankkit.errors import ModelUnavailableError
 from rerankkit.models.families import TINY_PREFIX, can_build_tiny
@@ -23,16 +24,27 @@ from rerankkit.scoring.reranker import Reranker
 __all__ = ["load_or_tiny_random", "stand_in", "caution"]
 
 
-def load_or_tiny_random(model: str | os.PathLike | None = None, **options: Any) -> Reranker:
+# Why the page runs on tiny-random, for the page's one notice: {model id of the stand-in: one sentence}.
+_FALLBACK_REASONS: dict[str, str] = {}
+
+
+def load_or_tiny_random(model: str | os.PathLike | None = None, *, quiet: bool = False, **options: Any) -> Reranker:
     """:func:`rerankkit.load` ``model`` (default ``$RERANKKIT_MODEL``, else bge-reranker-v2-m3); when its weights
-    are unavailable, say why and how to get them, and load ``tiny-random`` with the same options instead."""
+    are unavailable, say why and how to get them, and load ``tiny-random`` with the same options instead.
+
+    ``quiet=True`` prints nothing: the page's one notice (:func:`caution`) then says, in one sentence, which
+    model could not be loaded and the command that fetches it (app pages, where a long message would be noise).
+    """
     spec = resolve_model_id(model)
     try:
         rr = load(spec, **options)
     except ModelUnavailableError as exc:
-        print(f"Could not load {spec}.\n{exc}\n")
-        print("Continuing on tiny-random: the real architecture with random weights (see the notice below).\n")
+        if not quiet:
+            print(f"Could not load {spec}.\n{exc}\n")
+            print("Continuing on tiny-random: the real architecture with random weights (see the notice below).\n")
         rr = load("tiny-random", **options)
+        _FALLBACK_REASONS[rr.info.model_id] = (f"{spec} is not available here (`rerankkit download {spec}` fetches "
+                                               "its weights), so this page runs on tiny-random instead.")
     return rr
 
 
@@ -53,10 +65,14 @@ def stand_in(hub_id: str) -> str:
         return f"{TINY_PREFIX}{hub_id}" if can_build_tiny(hub_id) else hub_id
 
 
-def caution(*models: Any, timing: bool = False) -> None:
-    """The notebook's one notice: a banner, shown once after loading, when any of ``models`` (rerankers or
-    encoders) has random weights; it says that every score from them in the notebook means nothing.
-    ``timing=True`` words it for a notebook about speed: what the times are worth.
+def caution(*models: Any, timing: bool = False, scope: str = "notebook") -> None:
+    """The page's one notice: a banner, shown once after loading, when any of ``models`` (rerankers or
+    encoders) has random weights; it says that every score from them on the page means nothing.
+    ``timing=True`` words it for a notebook about speed: what the times are worth. ``scope`` names the page
+    (``"notebook"``, or ``"page"`` for an app page).
+
+    The models are recorded as announced (:mod:`rerankkit.display.notices`): widgets shown below carry no
+    second banner for them.
 
     Each argument needs an ``info`` with ``random_weights`` (and optionally ``timing_only``) and ``model_id``.
     """
@@ -68,6 +84,9 @@ def caution(*models: Any, timing: bool = False) -> None:
     label = " / ".join(info.model_id for info in shown)
     timing_only = all(getattr(info, "timing_only", False) for info in shown)
     if timing:
-        display(HTML(timing_banner(label, same_shape=timing_only)))
+        banner = timing_banner(label, same_shape=timing_only)
     else:
-        display(HTML(random_weights_banner(label, timing_only=timing_only, scope="notebook")))
+        reasons = " ".join(_FALLBACK_REASONS[i.model_id] for i in shown if i.model_id in _FALLBACK_REASONS)
+        banner = random_weights_banner(label, timing_only=timing_only, scope=scope, reason=reasons or None)
+    announce(*(info.model_id for info in shown))
+    display(HTML(banner))

@@ -3,9 +3,12 @@ OpenVINO static int8 (NNCF post-training quantization calibrated on the packaged
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import shutil
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -99,11 +102,28 @@ class OpenVinoInt8:
         def build(workdir: Path) -> None:
             nncf = require("nncf", feature="the OpenVINO int8 path")
             converted = _convert_to_openvino(ov, model)
-            compressed = nncf.compress_weights(converted, mode=nncf.CompressWeightsMode.INT8_ASYM)
+            with _quiet_nncf():
+                compressed = nncf.compress_weights(converted, mode=nncf.CompressWeightsMode.INT8_ASYM)
             ov.save_model(compressed, os.fspath(workdir / "model-int8.xml"))
 
         folder = atomic_build(cache_dir(model_path, "openvino"), build)
         return _openvino_classifier(folder / "model-int8.xml", model.config, self.name)
+
+
+@contextlib.contextmanager
+def _quiet_nncf() -> Iterator[None]:
+    """NNCF's rich progress bars and info logs, kept out of the notebook: they are cut off at the output's edge,
+    and the build runs once per machine (its result is cached)."""
+    import logging
+
+    logger = logging.getLogger("nncf")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            yield
+    finally:
+        logger.setLevel(level)
 
 
 class OpenVinoStaticInt8:
@@ -133,10 +153,11 @@ class OpenVinoStaticInt8:
             nncf = require("nncf", feature="the OpenVINO static int8 path")
             converted = _convert_to_openvino(ov, model)
             items = calibration_inputs(AutoTokenizer.from_pretrained(os.fspath(model_path)))
-            quantized = nncf.quantize(
-                converted, nncf.Dataset(items), model_type=nncf.ModelType.TRANSFORMER,
-                preset=nncf.QuantizationPreset.MIXED, subset_size=len(items), fast_bias_correction=True,
-            )
+            with _quiet_nncf():
+                quantized = nncf.quantize(
+                    converted, nncf.Dataset(items), model_type=nncf.ModelType.TRANSFORMER,
+                    preset=nncf.QuantizationPreset.MIXED, subset_size=len(items), fast_bias_correction=True,
+                )
             ov.save_model(quantized, os.fspath(workdir / "model-int8.xml"))
 
         # The cache follows the calibration pairs and settings as well as the model.

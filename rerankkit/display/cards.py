@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rerankkit.scoring.results import Ranking
 
-from rerankkit.display.style import FAIL_COLOUR, PASS_COLOUR, random_weights_banner, styled
+from rerankkit.display.style import FAIL_COLOUR, NEUTRAL_COLOUR, PASS_COLOUR, random_weights_banner, styled
 
 __all__ = ["ranking_html", "passage_html", "FOLD_CHARS"]
 
@@ -52,12 +52,15 @@ def passage_html(text: str, n_tokens: int, n_cut: int, *, query_chars: int = 0, 
 
 
 
-def _card(row, threshold: float, query_chars: int = 0) -> str:
-    colour = PASS_COLOUR if row.passes else FAIL_COLOUR
-    verdict = "at or above" if row.passes else "below"
+def _card(row, cutoff: str | None, query_chars: int = 0) -> str:
+    if row.passes is None:  # no cut-off chosen: the order is all the model learned, so no verdict
+        colour, marked, title = NEUTRAL_COLOUR, "unset", "no cut-off chosen"
+    else:
+        colour = PASS_COLOUR if row.passes else FAIL_COLOUR
+        marked, title = str(row.passes).lower(), f"{'kept by' if row.passes else 'cut by'} {cutoff}"
     return (
-        f'<div class="rk-card" data-passes="{str(row.passes).lower()}" data-index="{row.index}" '
-        f'style="border-left-color:{colour}" title="score {verdict} threshold {threshold:.2f}">'
+        f'<div class="rk-card" data-passes="{marked}" data-index="{row.index}" '
+        f'style="border-left-color:{colour}" title="{html.escape(title)}">'
         f'<div class="rk-rank">#{row.rank}</div><div class="rk-body">'
         f'<span class="rk-score" style="color:{colour}">{row.score:.4f}</span>'
         f'<span class="rk-logit">raw logit {row.logit:+.4f} · input #{row.index}</span>'
@@ -69,23 +72,33 @@ def _card(row, threshold: float, query_chars: int = 0) -> str:
 def ranking_html(ranking: Ranking, *, banner: bool = False) -> str:
     """Render a ranking as score cards: sigmoid score (4 decimals), raw logit in grey, a bar, the text.
 
-    The header names the model with its label (which says "random weights" when it applies); ``banner=True`` adds
-    the yellow random-weights banner, for a ranking shown on its own (notebooks show one notice, once).
+    Cards are grey until a cut-off is chosen (:meth:`~rerankkit.scoring.results.Ranking.with_top_k`,
+    :meth:`~rerankkit.scoring.results.Ranking.with_gap`, :meth:`~rerankkit.scoring.results.Ranking.with_threshold`);
+    then kept rows are green and cut rows red, and the header names the cut-off (a threshold says whether it
+    was calibrated). The header names the model with its label (which says "random weights" when it applies);
+    ``banner=True`` adds the yellow random-weights banner, for a ranking shown on its own (notebooks show one
+    notice, once).
 
     Example:
         >>> from rerankkit.scoring.results import Ranking
         >>> r = Ranking.from_scores(query="q", texts=["a", "b"], logits=[2.0, -2.0], n_tokens=[5, 5], n_cut=[0, 0])
         >>> html = ranking_html(r)
-        >>> html.count('class="rk-card"'), "0.8808" in html
-        (2, True)
+        >>> html.count('class="rk-card"'), "0.8808" in html, 'data-passes="true"' in html
+        (2, True, False)
+        >>> 'data-passes="true"' in ranking_html(r.with_top_k(1))
+        True
     """
-    n_pass = sum(r.passes for r in ranking)
+    if ranking.cutoff is None:
+        verdict = ("no cut-off chosen: the cards show the order only (what the model learned is the order within "
+                   "a query); choose top-k, a gap to the top score, or a threshold calibrated on labelled pairs")
+    else:
+        n_pass = sum(bool(r.passes) for r in ranking)
+        verdict = f"{html.escape(ranking.cutoff)}: {n_pass} kept (green), {len(ranking) - n_pass} cut (red)"
     head = (
         f'<div class="rk-head"><b>Query:</b> {html.escape(ranking.query)}<br>'
         f"<small>{len(ranking)} of {ranking.n_candidates} passages · model {html.escape(ranking.model_label)} · "
-        f"sigmoid score = sigmoid(raw logit), in [0, 1], not a calibrated probability · threshold {ranking.threshold:.2f}: "
-        f"{n_pass} at or above (green), {len(ranking) - n_pass} below (red)</small></div>"
+        f"sigmoid score = sigmoid(raw logit), in [0, 1], not a calibrated probability · {verdict}</small></div>"
     )
     warning = random_weights_banner(ranking.model_label) if banner and ranking.random_weights else ""
-    cards = "".join(_card(row, ranking.threshold, len(ranking.query)) for row in ranking)
+    cards = "".join(_card(row, ranking.cutoff, len(ranking.query)) for row in ranking)
     return styled(f'<div class="rk-ranking">{warning}{head}{cards}</div>')

@@ -91,19 +91,31 @@ def random_weights_note(*, timing_only: bool = False) -> str:
     return "random weights: scores mean nothing"
 
 
-def random_weights_banner(label: str, *, timing_only: bool = False, scope: str | None = None) -> str:
-    """A yellow banner (styled inline) saying the results come from random weights; ``scope="notebook"`` says it
-    once for every score, ranking and metric in a notebook that comes from the model."""
+def random_weights_banner(label: str, *, timing_only: bool = False, scope: str | None = None,
+                          reason: str | None = None, real_models: list[str] | None = None) -> str:
+    """A yellow banner (styled inline) saying the results come from random weights; ``scope`` (``"notebook"``
+    or ``"page"``) says it once for every score, ranking and metric on that page that comes from the model;
+    ``reason`` (one sentence) says why the page runs on it; ``real_models`` are the models whose real weights
+    give real scores, each named with its own download command (default: BAAI/bge-reranker-v2-m3).
+
+    Example:
+        >>> "this page" in random_weights_banner("tiny-random", scope="page")
+        True
+    """
     name = label.split(" (random weights")[0]  # a ModelInfo.label already carries the warning
     what = (
         "its speed and memory are honest for this architecture; its scores mean nothing." if timing_only
         else "a test model with the real architecture; its scores exercise the code and mean nothing. "
-        "Load BAAI/bge-reranker-v2-m3 for real scores."
+        + ("Load BAAI/bge-reranker-v2-m3 for real scores." if not real_models else
+           "For real scores: " + "; ".join(f"rerankkit download {html.escape(m)}" for m in real_models) + ".")
     )
-    if scope == "notebook":
-        what += (" This holds for every score, ranking and metric from it in this notebook; results that need no"
-                 " model weights (BM25, token counts) are real and say so.")
-    return f'<div class="rk-banner" style="{_BANNER_STYLE}"><b>Random weights.</b> {html.escape(name)} is {what}</div>'
+    if scope:
+        where = "in this notebook" if scope == "notebook" else f"on this {html.escape(scope)}"
+        what += (f" This holds for every score, ranking and metric from it {where}; results that need no model "
+                 "weights (BM25, token counts) are real and say so.")
+    why = f" {html.escape(reason)}" if reason else ""
+    return (f'<div class="rk-banner" style="{_BANNER_STYLE}"><b>Random weights.</b> {html.escape(name)} is '
+            f"{what}{why}</div>")
 
 
 def timing_note(*, random_weights: bool, timing_only: bool) -> str:

@@ -8,6 +8,7 @@ Example:
 """
 
 from rerankkit.evaluation.datasets import (
+    CorpusTooLargeError,
     DatasetUnavailableError,
     DataStats,
     EvalData,
@@ -32,6 +33,7 @@ from rerankkit.evaluation.formats import (
     write_queries,
     write_run,
 )
+from rerankkit.evaluation.metrics import judged_at_k
 from rerankkit.evaluation.report import EvaluationReport, compare_runs
 from rerankkit.evaluation.runner import (
     RerankResult,
@@ -44,6 +46,7 @@ from rerankkit.evaluation.runner import (
 )
 
 __all__ = [
+    "CorpusTooLargeError",
     "DataStats",
     "DatasetUnavailableError",
     "EvalData",
@@ -58,6 +61,7 @@ __all__ = [
     "first_stage_run",
     "from_cases",
     "from_files",
+    "judged_at_k",
     "load_benchmark",
     "load_fixture",
     "load_folder",

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from rerankkit.scoring.reranker import Reranker
 
 __all__ = ["CALIBRATION_SETS", "PlattScaling", "Calibration", "labelled_pairs", "platt_fit", "reliability_table",
-           "calibrate", "calibration_summary"]
+           "calibrate", "calibration_summary", "CalibratedThreshold", "precision_target_threshold"]
 
 CALIBRATION_SETS = ("keyword_traps", "workplace_qa", "product_search")
 
@@ -240,3 +240,87 @@ def calibration_summary(calibrations: Sequence[Calibration]) -> pd.DataFrame:
     if not calibrations:
         raise ValueError("calibrations is empty: pass the results of calibrate(...)")
     return pd.DataFrame([c.row() for c in calibrations])
+
+
+@dataclass(frozen=True)
+class CalibratedThreshold:
+    """A threshold on the normalized score chosen on labelled pairs to reach a precision target.
+
+    Attributes:
+        value: The lowest sigmoid-score threshold whose passing pairs reach ``target`` precision, or ``None``
+            when no threshold reaches it on these pairs.
+        target: The precision asked for.
+        precision: Precision of ``score >= value`` on the labelled pairs (the best reached when ``value`` is None).
+        recall: Share of the relevant pairs that pass (``None`` when ``value`` is None).
+        n_pairs: Labelled pairs scored.
+        n_relevant: Of which relevant.
+        data: The labelled data it was fitted on, in words.
+        model_id: The model whose scores were used.
+        random_weights: True when the model has random weights (then the threshold means nothing).
+    """
+
+    value: float | None
+    target: float
+    precision: float
+    recall: float | None
+    n_pairs: int
+    n_relevant: int
+    data: str
+    model_id: str
+    random_weights: bool
+
+    @property
+    def source(self) -> str:
+        """Where the threshold comes from, as the cards and the playground show it."""
+        return (f"calibrated for precision {self.target:.2f} on {self.data}: precision {self.precision:.2f}, "
+                f"recall {self.recall:.2f}" if self.value is not None and self.recall is not None
+                else f"no threshold reaches precision {self.target:.2f} on {self.data} (best {self.precision:.2f})")
+
+
+def precision_target_threshold(reranker: Reranker, pairs: pd.DataFrame | None = None, *, target: float = 0.8,
+                               data: str | None = None) -> CalibratedThreshold:
+    """Score labelled pairs and choose the lowest threshold whose passing pairs reach ``target`` precision.
+
+    This is the threshold a team sets for its use case, replacing an uncalibrated preset: it holds for the
+    data it was fitted on, so fit it on labelled pairs from your own domain (``pairs``, the frame of
+    :func:`labelled_pairs` or any frame with ``query``, ``passage``, ``label``).
+
+    Args:
+        reranker: A loaded :class:`~rerankkit.scoring.reranker.Reranker`.
+        pairs: Labelled pairs (default: the packaged case sets, grade 2 relevant).
+        target: Precision asked for, in (0, 1].
+        data: How to name ``pairs`` in the result (default: the sets named in its ``set`` column).
+
+    Example:
+        >>> import rerankkit
+        >>> fit = precision_target_threshold(rerankkit.load("tiny-random"), labelled_pairs(["keyword_traps"]))
+        >>> fit.n_pairs > 0, fit.random_weights, "keyword_traps" in fit.data
+        (True, True, True)
+    """
+    from rerankkit.evaluation.thresholds import sweep_thresholds
+
+    if isinstance(target, bool) or not isinstance(target, (int, float)) or not 0 < target <= 1:
+        raise ValueError(f"target must be a precision in (0, 1], got {target!r}")
+    frame = labelled_pairs() if pairs is None else pairs
+    missing = {"query", "passage", "label"} - set(frame.columns)
+    if missing:
+        raise ValueError(f"pairs lacks columns {sorted(missing)}: pass the frame of labelled_pairs(...)")
+    logits = reranker.score(list(zip(frame["query"], frame["passage"])), show_progress=False)
+    x, y = _checked(logits, frame["label"].to_numpy())
+    if data is None:
+        names = sorted(set(frame["set"])) if "set" in frame.columns else []
+        data = f"{len(y)} labelled pairs ({', '.join(names)})" if names else f"{len(y)} labelled pairs"
+    # The finest grid the scores allow: every distinct score is a candidate cut.
+    scores = np.asarray(sigmoid(x), dtype=np.float64)
+    sweep = sweep_thresholds(y, scores, thresholds=np.unique(scores))
+    info = reranker.info
+    ok = sweep[sweep["precision"] >= target]
+    row = None if ok.empty else ok.iloc[0]
+    return CalibratedThreshold(
+        value=float(row.threshold) if row is not None else None,
+        target=float(target),
+        precision=float(row.precision) if row is not None else float(np.nanmax(sweep["precision"])),
+        recall=float(row.recall) if row is not None else None,
+        n_pairs=len(y), n_relevant=int(y.sum()), data=data, model_id=info.model_id,
+        random_weights=info.random_weights,
+    )

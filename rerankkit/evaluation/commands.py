@@ -65,11 +65,10 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
                        "unjudged": report.data_stats.n_unjudged, "pairs": s.n_pairs, "resumed": s.n_resumed,
                        "scored": s.n_scored, "truncated": s.n_truncated},
             "timing": {"wall_s": s.wall_s, "forward_s": s.forward_s, "pairs_per_s": s.pairs_per_s},
+            "output": report.output_note or None,
         }, ensure_ascii=False, indent=2))
     else:
         print(report.to_text(max_worse=args.show_worse))
-        if args.output is not None:
-            print(f"\nReranked run written to {args.output}")
     return 0
 
 
@@ -113,7 +112,8 @@ def add_commands(sub: argparse._SubParsersAction,
     ev.add_argument("--first-stage", default="bm25", choices=("bm25", "dense"),
                     help="retriever that builds the run when none is given (default: bm25)")
     ev.add_argument("--top-n", type=int, default=100, help="documents per query to rerank (default: 100)")
-    ev.add_argument("--output", help="write the reranked run here (TREC run file)")
+    ev.add_argument("--output", help="write the reranked run here (TREC run file: the reranked top N, then the rest "
+                         "of the first-stage run in its own order, scored below)")
     ev.add_argument("--scores", help="score file to append to and resume from (default: <output>.scores.jsonl)")
     ev.add_argument("--batch-size", type=int, default=None, help="pairs per forward pass (default: the model's)")
     ev.add_argument("--show-worse", type=int, default=10, help="queries that got worse to list (default: 10)")

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from rerankkit.scoring.reranker import Reranker
 
-__all__ = ["compare_rerankers", "architecture_of", "COMPARE_METRICS"]
+__all__ = ["compare_rerankers", "comparison_summary", "real_model_of", "architecture_of", "COMPARE_METRICS"]
 
 COMPARE_METRICS = ("nDCG@10", "MRR@10")
 
@@ -161,3 +161,34 @@ def compare_rerankers(
         row.update(_catalogue_columns(spec))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def real_model_of(spec: str) -> str:
+    """The hub model whose real weights a spec stands in for (``tiny-random:<id>`` and ``random:<id>``: ``<id>``;
+    plain ``tiny-random``: the default model), else the spec itself.
+
+    Example:
+        >>> real_model_of("tiny-random:Qwen/Qwen3-Reranker-0.6B"), real_model_of("tiny-random")
+        ('Qwen/Qwen3-Reranker-0.6B', 'BAAI/bge-reranker-v2-m3')
+    """
+    from rerankkit.models.catalogue import DEFAULT_MODEL
+
+    if spec == "tiny-random":
+        return DEFAULT_MODEL
+    for prefix in ("tiny-random:", "random:"):
+        if spec.startswith(prefix):
+            return spec[len(prefix):]
+    return spec
+
+
+def comparison_summary(table: pd.DataFrame, *, digits: int = 3) -> pd.DataFrame:
+    """The columns a reader compares, rounded: model, status, quality, latency, size, licence, length limit.
+
+    ``compare_rerankers`` keeps every column; this is the narrow view for a notebook or a widget (a status
+    longer than 60 characters is cut with an ellipsis; the full text stays in the table).
+    """
+    latency = [c for c in table.columns if c.startswith("ms_per_")]
+    columns = ["model", "status", *COMPARE_METRICS, *latency, "param_mb", "licence", "max_tokens"]
+    shown = table[[c for c in columns if c in table.columns]].copy()
+    shown["status"] = [s if len(str(s)) <= 60 else str(s)[:59] + "…" for s in shown["status"]]
+    return shown.round(digits)

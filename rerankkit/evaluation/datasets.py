@@ -6,7 +6,12 @@ An :class:`EvalData` holds ``queries`` (``{qid: text}``), ``docs`` (``{docid: te
 - :func:`from_cases` — a case set of :mod:`rerankkit.cases` (passages pooled into one corpus);
 - :func:`from_files` — standard files (see :mod:`rerankkit.evaluation.formats`);
 - :func:`load_benchmark` — NanoBEIR, BEIR or MIRACL dev through ``ir_datasets``, with the kit's BM25
-  top 100 as the run, cached after the first download in the same standard files.
+  top 100 as the run, cached after the first download in the same standard files. The kit's BM25
+  (``bm25s`` with the kit's tokenizer) is not the BM25 of published baselines (MIRACL's, for instance,
+  is Pyserini's with per-language analysers): compare Reranked with this Base, not with published
+  figures. Corpora larger than ``max_docs`` (MIRACL English has about 33M passages) are refused before
+  anything is read, naming their size and the alternative: your own first-stage run
+  (:func:`from_files` with ``run=``).
 
 Without a run, :func:`first_stage_run` builds one with the kit's BM25 (or dense) retriever.
 
@@ -65,6 +70,10 @@ MIRACL_DEV = ("ar", "bn", "de", "en", "es", "fa", "fi", "fr", "hi", "id", "ja", 
 
 class DatasetUnavailableError(FileNotFoundError):
     """A benchmark set is not cached and cannot be downloaded now; the message names the command that fetches it."""
+
+
+class CorpusTooLargeError(MemoryError):
+    """A benchmark corpus is too large to read into memory; the message gives its size and the alternative."""
 
 
 @dataclass(frozen=True)
@@ -311,8 +320,15 @@ def _offline() -> bool:
                for v in ("HF_HUB_OFFLINE", "RERANKKIT_OFFLINE"))
 
 
+# Corpora up to this many documents are read into memory to build the kit's BM25 (about 1-2 KB each).
+MAX_CORPUS_DOCS = 2_000_000
+KIT_BM25_NOTE = ("Base is the kit's own BM25 (bm25s, the kit's tokenizer), not the BM25 of the published baselines "
+                 "(MIRACL's is Pyserini's with per-language analysers): compare Reranked with this Base, not with "
+                 "published figures.")
+
+
 def load_benchmark(name: str, *, k: int = 100, download: bool = True,
-                   cache_dir: str | os.PathLike | None = None) -> EvalData:
+                   cache_dir: str | os.PathLike | None = None, max_docs: int = MAX_CORPUS_DOCS) -> EvalData:
     """A benchmark set with the kit's BM25 top ``k`` as its run; downloaded and prepared on first use.
 
     Args:
@@ -321,9 +337,11 @@ def load_benchmark(name: str, *, k: int = 100, download: bool = True,
         k: Run depth built at preparation (the cached run is reused when it is at least this deep).
         download: Allow downloading when the set is not cached.
         cache_dir: Where prepared sets live (default: ``$RERANKKIT_CACHE/datasets``).
+        max_docs: Largest corpus read into memory to build the run (see :func:`prepare`).
 
     Raises:
         DatasetUnavailableError: Not cached and cannot be downloaded; the message names the command.
+        CorpusTooLargeError: The corpus has more than ``max_docs`` documents.
     """
     folder = dataset_cache_dir(name, cache_dir)
     if (folder / RUN).is_file():
@@ -332,15 +350,22 @@ def load_benchmark(name: str, *, k: int = 100, download: bool = True,
         why = "HF_HUB_OFFLINE or RERANKKIT_OFFLINE is set" if _offline() else "download=False"
         raise DatasetUnavailableError(f"benchmark {name!r} is not cached at {folder} and {why}. To fetch it, "
                                       + _fetch_hint(name, k) + ".")
-    prepare(name, k=k, cache_dir=cache_dir)
+    prepare(name, k=k, cache_dir=cache_dir, max_docs=max_docs)
     return load_folder(folder, name=name)
 
 
 def prepare(name: str, *, k: int = 100, cache_dir: str | os.PathLike | None = None,
-            show_progress: bool = True) -> Path:
+            show_progress: bool = True, max_docs: int = MAX_CORPUS_DOCS) -> Path:
     """Download a benchmark with ``ir_datasets``, build the BM25 top ``k`` and cache it in standard files.
 
-    The cached corpus keeps only the documents the run or the qrels name (the rest is never scored).
+    The cached corpus keeps only the documents the run or the qrels name (the rest is never scored). Building
+    the kit's BM25 needs the whole corpus in memory, so a corpus of more than ``max_docs`` documents is
+    refused before it is read (its size comes from ``ir_datasets``' own count; a corpus without one is
+    refused as soon as reading passes ``max_docs``). The run is the kit's BM25, not a published baseline's.
+
+    Raises:
+        CorpusTooLargeError: The corpus has more than ``max_docs`` documents; the message gives its size and
+            the alternative (a first-stage run of your own, e.g. the published BM25 run, with :func:`from_files`).
     """
     ir_datasets = require("ir_datasets", feature="Benchmark sets")
     check_positive_int(k, "k")
@@ -353,12 +378,23 @@ def prepare(name: str, *, k: int = 100, cache_dir: str | os.PathLike | None = No
                          "https://ir-datasets.com") from exc
     if not (ds.has_docs() and ds.has_queries() and ds.has_qrels()):
         raise ValueError(f"{dataset_id!r} lacks documents, queries or qrels; pick a test or dev split")
+    check_positive_int(max_docs, "max_docs")
+    count = getattr(ds, "docs_count", lambda: None)()
+    if count is not None and count > max_docs:
+        raise CorpusTooLargeError(_too_large(name, dataset_id, f"{count:,}", max_docs))
     try:
-        docs = {d.doc_id: text for d in ds.docs_iter() if (text := _doc_text(d)).strip()}
+        docs: dict[str, str] = {}
+        for d in ds.docs_iter():
+            if len(docs) >= max_docs:  # no count known up front: stop before memory runs out
+                raise CorpusTooLargeError(_too_large(name, dataset_id, f"more than {max_docs:,}", max_docs))
+            if (text := _doc_text(d)).strip():
+                docs[d.doc_id] = text
         queries = {q.query_id: q.text for q in ds.queries_iter()}
         qrels: dict[str, dict[str, int]] = {}
         for r in ds.qrels_iter():
             qrels.setdefault(r.query_id, {})[r.doc_id] = int(r.relevance)
+    except CorpusTooLargeError:
+        raise
     except Exception as exc:  # network or checksum errors surface from deep inside ir_datasets
         raise DatasetUnavailableError(f"could not download {dataset_id!r} ({type(exc).__name__}: {exc}). "
                                       "Check the network, then " + _fetch_hint(name, k)) from exc
@@ -374,6 +410,15 @@ def prepare(name: str, *, k: int = 100, cache_dir: str | os.PathLike | None = No
     shutil.rmtree(folder, ignore_errors=True)
     tmp.rename(folder)  # a half-written folder never looks prepared
     return folder
+
+
+def _too_large(name: str, dataset_id: str, size: str, max_docs: int) -> str:
+    return (f"{dataset_id!r} has {size} documents, more than max_docs={max_docs:,}: the kit's BM25 needs the whole "
+            f"corpus in memory (about 1-2 KB a document). Instead, rerank a first-stage run of your own: for "
+            f"{name}, e.g. the published BM25 run (Pyserini's prebuilt index), with "
+            "`rerankkit evaluate --queries q.tsv --corpus corpus.jsonl --qrels qrels.trec --run run.trec` "
+            "(the corpus file needs only the documents the run and the qrels name), or raise max_docs on a machine "
+            "with the memory.")
 
 
 def _doc_text(doc) -> str:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from rerankkit.retrieval import Candidate
     from rerankkit.scoring.results import Ranking
 
-__all__ = ["qrels_from_cases", "per_query_metrics", "mean_metrics", "rank_shift", "METRICS"]
+__all__ = ["qrels_from_cases", "per_query_metrics", "mean_metrics", "judged_at_k", "rank_shift", "METRICS"]
 
 METRICS = ("nDCG", "MRR", "Recall")
 
@@ -110,6 +110,57 @@ def per_query_metrics(
             for measure, (metric, k) in measures.items():
                 rows.append((stage, q, metric, k, f"{metric}@{k}", float(values.get((q, measure), 0.0))))
     return pd.DataFrame(rows, columns=["stage", "query_id", "metric", "k", "name", "value"])
+
+
+def judged_at_k(
+    qrels: Mapping[str, Mapping[str, int]],
+    run: Mapping[str, Sequence[str]] | Mapping[str, Mapping[str, float]],
+    *,
+    k: int = 10,
+    per_query: bool = False,
+) -> float | pd.Series:
+    """Judged@k: the share of a run's top ``k`` documents that the qrels grade at all (``ir-measures``' Judged).
+
+    Metrics read an unjudged document as not relevant, so a run that surfaces documents the judges never
+    saw (a reranker promoting passages from deep in the first stage) is scored lower than it may deserve:
+    low Judged@k means its nDCG and precision are lower bounds, not measurements.
+
+    Args:
+        qrels: ``{query id: {doc id: grade}}``; a grade of 0 is a judgement (judged not relevant).
+        run: ``{query id: doc ids best first}`` or ``{query id: {doc id: score}}``.
+        k: Cut-off.
+        per_query: Return one value per judged query instead of the mean.
+
+    Returns:
+        The mean over the judged queries (a judged query missing from the run counts 0), or a Series by
+        query id.
+
+    Example:
+        >>> qrels = {"q1": {"a": 2, "b": 0}, "q2": {"c": 1}}
+        >>> judged_at_k(qrels, {"q1": ["a", "x", "b", "y"], "q2": ["c"]}, k=4)
+        0.75
+    """
+    import pandas as pd
+
+    from rerankkit._utils.optional import require
+
+    ir_measures = require("ir_measures", feature="Ranking metrics")
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(f"k must be a positive int, got {k!r}")
+    if not qrels:
+        raise ValueError("qrels is empty: pass the judgements of at least one query")
+    scored: dict[str, dict[str, float]] = {}
+    for q, docs in run.items():
+        if isinstance(docs, Mapping):
+            scored[q] = {d: float(v) for d, v in docs.items()}
+        else:
+            ids = list(docs)
+            scored[q] = {d: float(len(ids) - i) for i, d in enumerate(ids)}
+    clean = {q: {d: int(g) for d, g in labels.items()} for q, labels in qrels.items() if labels}
+    measure = ir_measures.Judged @ k
+    values = {m.query_id: float(m.value) for m in ir_measures.iter_calc([measure], clean, scored)}
+    series = pd.Series({q: values.get(q, 0.0) for q in clean}, name=f"Judged@{k}", dtype=float)
+    return series if per_query else float(series.mean())
 
 
 def mean_metrics(per_query: pd.DataFrame) -> pd.DataFrame:

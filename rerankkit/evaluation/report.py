@@ -146,7 +146,8 @@ class EvaluationReport:
         tests: Paired significance tests per metric.
         worse: Queries whose nDCG@10 dropped.
         base: The first-stage run cut to the top N.
-        reranked: The reranked run.
+        reranked: The reranked run (the top N of each query).
+        output_note: What the run file written by ``output=`` holds ("" when none was written).
     """
 
     name: str
@@ -162,6 +163,7 @@ class EvaluationReport:
     worse: pd.DataFrame
     base: dict[str, dict[str, float]]
     reranked: dict[str, dict[str, float]]
+    output_note: str = ""
 
     @property
     def complete(self) -> bool:
@@ -172,7 +174,11 @@ class EvaluationReport:
         """The report as plain text (what the command line prints)."""
         import pandas as pd
 
+        from rerankkit.evaluation.datasets import KIT_BM25_NOTE
+
         lines = [f"Data: {self.name}; first stage: {self.base_name}; reranker: {self.model_label}"]
+        if self.base_name.startswith("bm25") and self.name.startswith(("miracl/", "beir/", "nanobeir/")):
+            lines.append(KIT_BM25_NOTE)
         if self.random_weights:
             lines.append("NOTE: random weights: the reranked figures exercise the code and mean nothing.")
         lines += self.data_stats.lines()
@@ -195,4 +201,6 @@ class EvaluationReport:
                                                                max_colwidth=60)]
             else:
                 lines += ["", "No query's nDCG@10 dropped."]
+        if self.output_note:
+            lines += ["", self.output_note]
         return "\n".join(lines)

@@ -42,7 +42,8 @@ if TYPE_CHECKING:
     from rerankkit.evaluation.report import EvaluationReport
     from rerankkit.scoring.reranker import Reranker
 
-__all__ = ["RerankResult", "ScoreLog", "ScoringStats", "evaluate", "rerank_run", "resolve_data", "score_pairs"]
+__all__ = ["RerankResult", "ScoreLog", "ScoringStats", "evaluate", "rerank_run", "resolve_data", "score_pairs",
+           "with_first_stage_tail"]
 
 Key = tuple[str, str]
 _FORMAT = "rerankkit-scores/1"
@@ -349,6 +350,31 @@ def rerank_run(
                         random_weights=reranker.info.random_weights)
 
 
+def with_first_stage_tail(
+    reranked: Mapping[str, Mapping[str, float]], run: Mapping[str, Mapping[str, float]]
+) -> dict[str, dict[str, float]]:
+    """The reranked top N of each query followed by the rest of its first-stage run, in first-stage order.
+
+    The usual convention for a reranked run file: a reader who compares runs deeper than N keeps the first
+    stage's recall there. The appended documents get scores below the reranked block (the lowest reranked
+    logit minus 1, 2, 3, ...), so trec_eval, which sorts by score, keeps this order. Queries not reranked
+    (scoring stopped) are left out, as in ``reranked``.
+
+    Example:
+        >>> out = with_first_stage_tail({"q": {"b": 2.0, "a": -1.0}}, {"q": {"a": 9.0, "b": 8.0, "c": 7.0, "d": 6.0}})
+        >>> out["q"]
+        {'b': 2.0, 'a': -1.0, 'c': -2.0, 'd': -3.0}
+    """
+    out: dict[str, dict[str, float]] = {}
+    for q, top in reranked.items():
+        block = dict(top)
+        floor = min(block.values(), default=0.0)
+        rest = [d for d, _ in sorted(run.get(q, {}).items(), key=lambda kv: -kv[1]) if d not in block]
+        block.update({d: floor - i for i, d in enumerate(rest, start=1)})
+        out[q] = block
+    return out
+
+
 def resolve_data(data: EvalData | str, *, first_stage: str = "bm25", k: int = 100, download: bool = True
                  ) -> EvalData:
     """``EvalData`` as given, or by name: ``fixture``, ``cases:<set>`` or a benchmark (see ``benchmark_names``).
@@ -390,7 +416,9 @@ def evaluate(
         model: A loaded reranker or a spec for :func:`rerankkit.load` (default: ``$RERANKKIT_MODEL``...).
         top_n: Documents per query to rerank.
         scores_path: JSONL score file to resume from and append to (``None``: in memory only).
-        output: Where to write the reranked run as a TREC run file (tag ``rerankkit``).
+        output: Where to write the reranked run as a TREC run file (tag ``rerankkit``): each query's reranked top
+            ``top_n``, then the rest of its first-stage run in first-stage order, scored below the reranked block
+            (see :func:`with_first_stage_tail`).
         first_stage: Retriever (``bm25`` or ``dense``) for data without a run.
         batch_size: Pairs per forward pass.
         show_progress: A progress bar with pairs/s and the time left.
@@ -414,10 +442,17 @@ def evaluate(
     reranker = model if isinstance(model, Reranker) else load(model)
     result = rerank_run(data, reranker, top_n=top_n, scores_path=scores_path, batch_size=batch_size,
                         show_progress=show_progress, stop=stop, on_progress=on_progress)
+    output_note = ""
     if output is not None:
         from rerankkit.evaluation.formats import write_run
 
-        write_run(result.reranked, output, tag="rerankkit")
+        full = with_first_stage_tail(result.reranked, data.run or {})
+        write_run(full, output, tag="rerankkit")
+        deepest = max((len(v) for v in full.values()), default=0)
+        output_note = (f"Run file {os.fspath(output)}: per query the reranked top {top_n}, then the rest of the "
+                       f"first-stage run ({data.run_name}) in its own order, scored below the reranked block "
+                       f"(up to {deepest} documents per query), so metrics deeper than {top_n} keep the first "
+                       "stage's recall.")
     # A stopped run is compared on the queries it finished, in both stages (a paired comparison).
     judged = [q for q in dict.fromkeys([*result.base, *data.qrels]) if data.qrels.get(q)]
     done = judged if result.complete else [q for q in judged if q in result.reranked]
@@ -430,4 +465,4 @@ def evaluate(
         random_weights=result.random_weights, top_n=top_n, data_stats=stats, scoring=result.stats,
         table=summary_table(per_query, base_name=f"Base ({data.run_name})"), per_query=per_query,
         tests=significance(per_query), worse=worse_queries(per_query, data.queries), base=result.base,
-        reranked=result.reranked)
+        reranked=result.reranked, output_note=output_note)

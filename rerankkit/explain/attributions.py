@@ -201,24 +201,32 @@ def _short(text: str, n: int = 60) -> str:
     return text if len(text) <= n else text[: n - 3] + "..."
 
 
-def estimate_seconds(method: str, *, seconds_per_forward: float, n_steps: int = 50, n_words: int = 1) -> float:
-    """Rough wall time of an explanation from the measured time of one forward pass of the pair.
+def estimate_seconds(method: str, *, seconds_per_forward: float, n_steps: int = 50, n_words: int = 1,
+                     batch_size: int = 1, seconds_per_batch: float | None = None) -> float:
+    """Rough wall time of an explanation from measured forward passes of the pair.
 
     Integrated gradients runs ``n_steps`` forward and backward passes (about three forwards each);
-    occlusion runs one forward per word. Both run batched, which is cheaper than that many single
-    passes, so the estimate is on the high side (``benchmarks/explain_cost.py`` measures both).
+    occlusion runs one forward per word. Both run in batches of ``batch_size``; with the measured time of
+    one such batch (``seconds_per_batch``) the estimate counts batches, which is what the run costs (a small
+    model's batch of 50 costs little more than one pass). Without it, each step is priced as a single pass,
+    which overestimates small models many times over.
 
     Example:
         >>> estimate_seconds("integrated_gradients", seconds_per_forward=0.5, n_steps=50)
         75.0
         >>> estimate_seconds("occlusion", seconds_per_forward=0.5, n_words=40)
         20.0
+        >>> estimate_seconds("integrated_gradients", seconds_per_forward=0.01, n_steps=50, batch_size=50,
+        ...                  seconds_per_batch=0.02)
+        0.06
     """
+    if method not in ("integrated_gradients", "occlusion"):
+        raise ValueError(f"unknown method {method!r}: use 'integrated_gradients' or 'occlusion'")
+    if seconds_per_batch is None:
+        return (BACKWARD_FACTOR * n_steps if method == "integrated_gradients" else n_words) * seconds_per_forward
     if method == "integrated_gradients":
-        return BACKWARD_FACTOR * n_steps * seconds_per_forward
-    if method == "occlusion":
-        return n_words * seconds_per_forward
-    raise ValueError(f"unknown method {method!r}: use 'integrated_gradients' or 'occlusion'")
+        return round(BACKWARD_FACTOR * math.ceil(n_steps / batch_size) * seconds_per_batch, 6)
+    return round(math.ceil(n_words / batch_size) * seconds_per_batch, 6)
 
 
 # -- inputs -----------------------------------------------------------------------------------
@@ -422,8 +430,11 @@ def explain(
                 f_x, f_b = _logits(model, torch.cat([ids, baseline]), torch.cat([mask, mask]), positions,
                                    segments).tolist()
                 per_forward = _time_forward(model, ids, mask, positions)
+                rows = (internal_batch_size or max(1, min(n_steps, 4096 // ids.shape[1]))
+                        if method == "integrated_gradients" else min(len(pair.spans), reranker.batch_size))
+                per_batch = _time_batch(model, ids, mask, positions, rows, per_forward)
             estimate = estimate_seconds(method, seconds_per_forward=per_forward, n_steps=n_steps,
-                                        n_words=len(pair.spans))
+                                        n_words=len(pair.spans), batch_size=rows, seconds_per_batch=per_batch)
             _announce(method, estimate, per_forward, n_steps, len(pair.spans), len(pair.ids), str(device))
             progress = estimate > 2.0 if show_progress is None else bool(show_progress)
             report: Callable[[int, int], None] | None = None
@@ -477,6 +488,24 @@ def _time_forward(model, ids, mask, positions, *, budget: float = 0.5, repeats: 
         _logits(model, ids, mask, positions)
         times.append(time.perf_counter() - started)
     return min(times)
+
+
+def _time_batch(model, ids, mask, positions, rows: int, per_forward: float, *, probe_rows: int = 8,
+                budget: float = 2.0) -> float:
+    """Seconds of one forward pass of a batch of ``rows`` copies of the pair, as the run batches them.
+
+    A batch of ``probe_rows`` is timed beside the single pass, and the time is extended along the line through
+    both: a small model's batch costs about one pass (fixed overhead), a large model's grows with its rows.
+    When even the probe batch would cost more than ``budget`` seconds, the model is large: ``rows`` passes.
+    """
+    if rows <= 1:
+        return per_forward
+    k = min(rows, probe_rows)
+    if k * per_forward > budget:
+        return rows * per_forward
+    batch = _time_forward(model, ids.expand(k, -1), mask.expand(k, -1), positions, budget=budget, repeats=2)
+    per_row = max(0.0, (batch - per_forward) / (k - 1))
+    return max(per_forward, per_forward + per_row * (rows - 1))
 
 
 def _announce(method: str, estimate: float, per_forward: float, n_steps: int, n_words: int, n_tokens: int,

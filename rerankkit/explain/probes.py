@@ -5,9 +5,11 @@ term, append off-topic text, drop a query term, shuffle the words, swap the two 
 negate the key sentence). All edited pairs are scored in one batched call.
 
 The key term is the longest query word found in the passage (else the longest query word);
-the key sentence is the passage sentence sharing most words with the query. Negation is a
-simple English rule ("is" -> "is not", else "It is not true that ..."); for other languages
-read that row with care.
+the key sentence is the passage sentence sharing most words with the query. Words are runs of
+letters, digits and combining marks, so a Devanagari or Arabic word keeps its vowel signs (``\\w``
+alone would cut "भारत" into "भ" and "रत"). Negation is a simple English rule ("is" -> "is not",
+else "It is not true that ..."), applied to English sentences only. An edit the model never reads
+(beyond the max_length cut of a long passage) is reported as such, not scored as a change of 0.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import html
 import random
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -31,7 +34,6 @@ if TYPE_CHECKING:
 __all__ = ["Probe", "ProbeTable", "probes", "OFF_TOPIC", "key_term", "key_sentence", "negate"]
 
 OFF_TOPIC = "The recipe needs two cups of flour, a pinch of salt and forty minutes in a hot oven."
-_WORD = re.compile(r"\w+", re.UNICODE)
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s*")
 _AUXILIARIES = ("is", "are", "was", "were", "can", "could", "will", "would", "should", "has", "have", "had", "does",
                 "do", "did", "must", "may", "might")
@@ -60,8 +62,34 @@ class Probe:
     note: str = ""
 
 
+def _is_word_char(char: str) -> bool:
+    """Letters, digits, ``_`` and combining marks (Devanagari vowel signs, Arabic harakat): the parts of a word."""
+    return char.isalnum() or char == "_" or unicodedata.category(char).startswith("M")
+
+
 def _words(text: str) -> list[str]:
-    return _WORD.findall(text)
+    """The words of a text, whole: combining marks stay with their letters.
+
+    Example:
+        >>> _words("भारत की राजधानी नई दिल्ली है।")
+        ['भारत', 'की', 'राजधानी', 'नई', 'दिल्ली', 'है']
+    """
+    words, current = [], []
+    for char in text:
+        if _is_word_char(char):
+            current.append(char)
+        elif current:
+            words.append("".join(current))
+            current = []
+    if current:
+        words.append("".join(current))
+    return words
+
+
+def _is_english(sentence: str) -> bool:
+    """Whether most letters are Latin (the negation rule is English)."""
+    letters = [c for c in sentence if c.isalpha()]
+    return bool(letters) and sum(ord(c) < 0x250 for c in letters) >= 0.8 * len(letters)
 
 
 def key_term(query: str, passage: str) -> str | None:
@@ -98,14 +126,19 @@ def key_sentence(query: str, passage: str) -> str:
 
 
 def negate(sentence: str) -> str:
-    """Negate an English sentence with a simple rule.
+    """Negate an English sentence with a simple rule; a sentence in another language comes back unchanged
+    (wrapping it in an English clause would test language mixing, not negation).
 
     Example:
         >>> negate("Paris is the capital of France.")
         'Paris is not the capital of France.'
         >>> negate("Pandas eat bamboo.")
         'It is not true that pandas eat bamboo.'
+        >>> negate("नई दिल्ली भारत की राजधानी है।")
+        'नई दिल्ली भारत की राजधानी है।'
     """
+    if not _is_english(sentence):
+        return sentence
     pattern = re.compile(r"\b(" + "|".join(_AUXILIARIES) + r")\b(?!\s+not\b)", re.IGNORECASE)
     match = pattern.search(sentence)
     if match:
@@ -117,8 +150,29 @@ def negate(sentence: str) -> str:
 
 
 def _drop(term: str, text: str) -> str:
-    dropped = re.sub(r"\b" + re.escape(term) + r"\b", "", text, flags=re.IGNORECASE)
-    return re.sub(r"\s{2,}", " ", dropped).strip()
+    """``text`` without every whole-word occurrence of ``term`` (never a part of a longer word).
+
+    Example:
+        >>> _drop("रत", "भारत की राजधानी"), _drop("भारत", "भारत की राजधानी")
+        ('भारत की राजधानी', 'की राजधानी')
+    """
+    if not term:
+        return text
+    kept, last = [], 0
+    for match in re.finditer(re.escape(term), text, flags=re.IGNORECASE):
+        start, end = match.span()
+        if (start > 0 and _is_word_char(text[start - 1])) or (end < len(text) and _is_word_char(text[end])):
+            continue  # inside a longer word
+        kept.append(text[last:start])
+        last = end
+    kept.append(text[last:])
+    return re.sub(r"\s{2,}", " ", "".join(kept)).strip()
+
+
+def _shown_score(row: Probe) -> str:
+    if not np.isnan(row.score):
+        return f"{row.score:+.3f}"
+    return "never read" if row.note.startswith("never read") else "not run"
 
 
 class ProbeTable:
@@ -163,8 +217,8 @@ class ProbeTable:
 
     def __repr__(self) -> str:
         lines = [f"Probes of {self.query!r} (raw logit {self.score:+.4f}, model {self.model_label})"]
-        lines += [f"  {r.edit:<28} " + ("not run: " + r.note if np.isnan(r.score) else f"{r.score:+8.3f}  ({r.change:+.3f})")
-                  for r in self.rows]
+        lines += [f"  {r.edit:<28} " + (f"{_shown_score(r)}: {r.note}" if np.isnan(r.score)
+                                         else f"{r.score:+8.3f}  ({r.change:+.3f})") for r in self.rows]
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -177,11 +231,11 @@ class ProbeTable:
 
         def cell(r: Probe) -> str:
             text = r.query if r.side == "query" else r.passage if r.side == "passage" else f"{r.query} ‖ {r.passage}"
-            return html.escape(text if len(text) <= 160 else text[:157] + "...")
+            return html.escape(text if len(text) <= 160 else text[:159] + "…")
 
         body = "".join(
             f"<tr data-edit='{html.escape(r.edit)}'><td>{html.escape(r.edit)}</td><td>{r.side}</td>"
-            f"<td>{cell(r)}</td><td>{'not run' if np.isnan(r.score) else f'{r.score:+.3f}'}</td>"
+            f"<td>{cell(r)}</td><td>{_shown_score(r)}</td>"
             f"<td style='color:{PASS_COLOUR if r.change > 0 else FAIL_COLOUR};font-weight:600'>"
             f"{'' if np.isnan(r.change) else f'{r.change:+.3f}'}</td>"
             f"<td style='color:#666'>{html.escape(r.note)}</td></tr>"
@@ -239,7 +293,8 @@ def probes(reranker: Reranker, query: str, passage: str, *, off_topic: str = OFF
         ("shuffle the passage words", "passage", query, " ".join(shuffled), f"seed {seed}"),
         ("swap query and passage", "both", passage, query, ""),
         ("negate the key sentence", "passage", query, passage.replace(sentence, negated, 1),
-         f"{sentence!r} -> {negated!r} (English rule)"),
+         f"{sentence!r} -> {negated!r} (English rule)" if negated != sentence
+         else "the negation rule is English only and this sentence is not English: not run"),
     ]
     applies = [
         bool(term),
@@ -249,12 +304,19 @@ def probes(reranker: Reranker, query: str, passage: str, *, off_topic: str = OFF
         True,
         negated != sentence,
     ]
-    pairs = [(query, passage)] + [(q, p) for (_, _, q, p, _), ok in zip(edits, applies) if ok]
+    # An edit the model never reads (beyond the max_length cut) leaves the tokens it reads unchanged.
+    encoded = reranker.encode([(query, passage)] + [(q, p) for _, _, q, p, _ in edits])
+    read = encoded.input_ids[0]
+    unread = [ok and ids == read for ok, ids in zip(applies, encoded.input_ids[1:])]
+    pairs = [(query, passage)] + [(q, p) for (_, _, q, p, _), ok, cut in zip(edits, applies, unread) if ok and not cut]
     scores = iter(reranker.score(pairs))
     original = float(next(scores))
     rows = []
-    for (edit, side, q, p, note), ok in zip(edits, applies):
-        score = float(next(scores)) if ok else float("nan")
+    for (edit, side, q, p, note), ok, cut in zip(edits, applies, unread):
+        score = float(next(scores)) if ok and not cut else float("nan")
+        if cut:
+            note = (f"never read: the edit lies beyond the {encoded.max_length}-token cut (max_length), so the model "
+                    "read exactly the original tokens")
         if not ok and not note:
             note = "not applicable to this pair"
         if edit == "shuffle the passage words" and not ok:

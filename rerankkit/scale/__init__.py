@@ -9,7 +9,7 @@ Example:
 from __future__ import annotations
 
 from rerankkit.scale.job import RerankJob, done_row_ids, read_errors, read_scores, rerank_dataset
-from rerankkit.scale.runtime import cluster_address, ray_runtime
+from rerankkit.scale.runtime import cluster_address, ray_runtime, start_local
 
 __all__ = ["rerank_dataset", "RerankJob", "read_scores", "read_errors", "done_row_ids", "ray_runtime",
-           "cluster_address"]
+           "cluster_address", "start_local"]

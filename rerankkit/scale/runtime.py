@@ -16,7 +16,7 @@ from typing import Any
 
 from rerankkit._utils.optional import require
 
-__all__ = ["ray_runtime", "import_ray", "cluster_address"]
+__all__ = ["ray_runtime", "import_ray", "cluster_address", "start_local", "QUIET_LOCAL_ENV"]
 
 # Loggers whose lines tell a learner nothing about the job: execution plans, a local token set-up note,
 # nothing else is hidden.
@@ -24,6 +24,14 @@ _CHATTY_LOGGERS = (
     "ray._private.authentication.authentication_token_setup",
     "ray.data._internal.execution.streaming_executor",
 )
+
+# Set (unless already set) before a quiet local ray.init: Ray's C++ core worker in this process and the raylet
+# read them when they start and write to this process's stderr, which a notebook shows line by line.
+QUIET_LOCAL_ENV = {
+    # C++ logs below fatal: "core_worker.cc ... the actor restart will fail" at shutdown, periodic INFO lines.
+    # (Ray's note that it enabled token authentication is a Python log, hidden with the other set-up notes.)
+    "RAY_BACKEND_LOG_LEVEL": "fatal",
+}
 
 
 def import_ray() -> Any:
@@ -50,6 +58,36 @@ def quiet_ray_logs(quiet: bool = True) -> None:
         logging.getLogger(name).setLevel(level)
 
 
+def start_local(num_cpus: int | None = None, *, quiet: bool = True, runtime_env: dict | None = None) -> Any:
+    """Start Ray on this machine (one logical CPU per core by default) and return the ``ray`` module.
+
+    ``quiet=True`` keeps a notebook's stderr clean: workers' output is not forwarded to this process
+    (``log_to_driver=False``; their logs stay in Ray's session folder), Ray's C++ components log only fatal
+    errors (:data:`QUIET_LOCAL_ENV`), and Python-side set-up notes and execution plans are hidden. Errors of
+    your own tasks still raise here. A runtime that is already up is returned as it is.
+
+    Example:
+        >>> ray = start_local(1)  # doctest: +SKIP
+        >>> ray.shutdown()  # doctest: +SKIP
+    """
+    ray = import_ray()
+    quiet_ray_logs(quiet)
+    if ray.is_initialized():
+        return ray
+    if quiet:
+        for name, value in QUIET_LOCAL_ENV.items():
+            os.environ.setdefault(name, value)
+    options: dict[str, Any] = {"logging_level": logging.WARNING if quiet else logging.INFO}
+    if quiet:
+        options["log_to_driver"] = False
+    if runtime_env:
+        options["runtime_env"] = runtime_env
+    # The dashboard needs ray[default]; Ray Data's progress bars and stats() tell the same story here.
+    ray.init(num_cpus=num_cpus or os.cpu_count() or 1, include_dashboard=False, **options)
+    quiet_ray_logs(quiet)  # ray.init configures its loggers again
+    return ray
+
+
 @contextmanager
 def ray_runtime(
     address: str | None = None,
@@ -73,16 +111,14 @@ def ray_runtime(
         yield ray
         return
     target = cluster_address(address)
-    common: dict[str, Any] = {"logging_level": logging.WARNING if quiet else logging.INFO}
-    if runtime_env:
-        common["runtime_env"] = runtime_env
     if target:
+        common: dict[str, Any] = {"logging_level": logging.WARNING if quiet else logging.INFO}
+        if runtime_env:
+            common["runtime_env"] = runtime_env
         ray.init(address=target, **common)
+        quiet_ray_logs(quiet)  # ray.init configures its loggers again
     else:
-        cpus = num_cpus or os.cpu_count() or 1
-        # The dashboard needs ray[default]; Ray Data's progress bars and stats() tell the same story here.
-        ray.init(num_cpus=cpus, include_dashboard=False, **common)
-    quiet_ray_logs(quiet)  # ray.init configures its loggers again
+        start_local(num_cpus, quiet=quiet, runtime_env=runtime_env)
     try:
         yield ray
     finally:

@@ -344,8 +344,10 @@ class Reranker:
             passages: Candidate passages.
             top_k: Keep only the best k rows (default: all).
             threshold: Sigmoid score (0-1) or preset name (``strict``, ``balanced``,
-                ``permissive``) that marks rows as passing; rows are marked, not dropped.
-                Default: ``balanced`` (0.5).
+                ``permissive``; uncalibrated starting points) that marks rows as passing; rows are
+                marked, not dropped. Default: ``None``, no row is marked (the order within the query is
+                what the model learned); cut per query with ``ranking.with_top_k(k)`` or
+                ``ranking.with_gap(logits)``, or pass a threshold calibrated on labelled pairs.
 
         Example:
             >>> import rerankkit
@@ -357,7 +359,7 @@ class Reranker:
         query = check_text(query, "query")
         texts = check_passages(passages)
         check_positive_int(top_k, "top_k", allow_none=True)
-        cut = resolve_threshold(threshold)
+        cut = None if threshold is None else resolve_threshold(threshold)
         logits, encoded = self._score_pairs(
             [(query, p) for p in texts], batch_size=batch_size, max_length=max_length, show_progress=show_progress
         )
@@ -371,4 +373,6 @@ class Reranker:
             model_label=self.info.label,
             random_weights=self.info.random_weights,
         )
+        if isinstance(threshold, str):  # a preset keeps its name (and "uncalibrated") in the ranking's label
+            ranking = ranking.with_threshold(threshold)
         return ranking.top_k(top_k) if top_k is not None else ranking

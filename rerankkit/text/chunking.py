@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal, get_args
 import numpy as np
 
 from rerankkit._utils.checks import check_positive_int, check_text
+from rerankkit._utils.hf import quiet_transformers
 from rerankkit.errors import TruncationWarning
 from rerankkit.text.truncation import TruncationView, passage_offsets, truncation_view
 from rerankkit.text.words import is_unspaced
@@ -91,7 +92,8 @@ def chunk(text: str, tokenizer, *, window: int, overlap: int = 0) -> list[Chunk]
     n = len(offsets)
     if n == 0:
         return [Chunk(0, text, 0, len(text), 0, 0)]
-    pieces = tokenizer.convert_ids_to_tokens(tokenizer(text, add_special_tokens=False)["input_ids"])
+    with quiet_transformers():  # a long text is the point here, not a mistake to log
+        pieces = tokenizer.convert_ids_to_tokens(tokenizer(text, add_special_tokens=False)["input_ids"])
     # A word starts at a "▁" piece, after whitespace, or at any piece of a script written
     # without spaces (there each piece is a word, as in rerankkit.explain).
     unspaced = [any(is_unspaced(c) for c in text[a:b]) for a, b in offsets]
@@ -213,7 +215,8 @@ def aggregate_logits(logits: np.ndarray, how: str = "max", k: int = 3) -> tuple[
 
 def _default_window(reranker: Reranker, query: str, max_length: int) -> int:
     tok = reranker.tokenizer
-    query_tokens = min(len(tok(query, add_special_tokens=False)["input_ids"]), max_length * 3 // 4)
+    with quiet_transformers():
+        query_tokens = min(len(tok(query, add_special_tokens=False)["input_ids"]), max_length * 3 // 4)
     # Two tokens of margin: a chunk's first word may gain a "▁" piece when tokenized on its own.
     window = max_length - query_tokens - tok.num_special_tokens_to_add(pair=True) - 2
     if window < 1:

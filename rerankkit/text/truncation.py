@@ -82,7 +82,8 @@ def truncation_report(reranker: Reranker, query: str, passage: str, *, max_lengt
 def passage_offsets(tokenizer, text: str) -> list[tuple[int, int]]:
     if not getattr(tokenizer, "is_fast", False):
         raise TypeError(f"{type(tokenizer).__name__} is not a fast tokenizer: character offsets are needed")
-    return list(tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"])
+    with quiet_transformers():  # a long text is the point here, not a mistake to log ("Token indices ... longer")
+        return list(tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"])
 
 
 # -- truncation ------------------------------------------------------------------------------

@@ -8,10 +8,11 @@ from contextlib import contextmanager
 
 import ipywidgets as widgets
 
+from rerankkit.display.notices import announced, pointer
 from rerankkit.display.style import random_weights_banner, styled
 from rerankkit.errors import ModelUnavailableError
 
-__all__ = ["model_badge", "status_html", "notice_html", "error_html", "busy", "friendly_message", "read_int",
+__all__ = ["model_badge", "page_banner", "status_html", "notice_html", "error_html", "busy", "friendly_message", "read_int",
            "FULL_WIDTH", "REOPEN_HINT"]
 
 # Widgets fill the output area and never exceed it (no horizontal scrollbar); long words wrap.
@@ -22,12 +23,24 @@ REOPEN_HINT = "If this widget shows 'Error displaying widget' after the notebook
 
 def model_badge(info, *, max_length: int | None = None) -> str:
     """One line naming model, device, dtype and max_length (``max_length`` overrides the model's), with the
-    random-weights banner when it applies: the widget's one notice."""
+    random-weights banner when it applies and the page has not shown it already (then a short pointer to it):
+    one notice per page."""
+    mark = ""
+    if info.random_weights and announced(info.model_id):
+        mark = f"<br>{pointer(info.model_id)}"
     line = (
         f"<div class='rk-badge'><b>Model</b> {html.escape(info.model_id)} · <b>device</b> {html.escape(info.device)}"
-        f" · <b>dtype</b> {html.escape(info.dtype)} · <b>max_length</b> {max_length or info.max_length}</div>"
+        f" · <b>dtype</b> {html.escape(info.dtype)} · <b>max_length</b> {max_length or info.max_length}{mark}</div>"
     )
-    return (random_weights_banner(info.model_id) if info.random_weights else "") + line
+    banner = info.random_weights and not announced(info.model_id)
+    return (random_weights_banner(info.model_id) if banner else "") + line
+
+
+def page_banner(model_ids: Sequence[str], banner: str) -> str:
+    """``banner`` unless the page has announced every one of ``model_ids`` (then a pointer to that notice)."""
+    if model_ids and all(announced(m) for m in model_ids):
+        return "".join(f"<div>{pointer(m)}</div>" for m in model_ids)
+    return banner
 
 
 def status_html(text: str) -> str:

@@ -112,7 +112,8 @@ class CrossLingualExplorer(widgets.VBox):
                                      tooltip="Score the fact's queries against its passages in the chosen languages")
         self.status = widgets.HTML()
         self.error = widgets.HTML()
-        self.heatmap = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        # Hidden until Score draws it: an empty Image shows as a broken image in the browser.
+        self.heatmap = widgets.Image(format="png", layout=widgets.Layout(max_width="100%", display="none"))
         self.list_query = widgets.HTML()
         self.list_html = widgets.HTML()
         self.button.on_click(lambda _: self.score())

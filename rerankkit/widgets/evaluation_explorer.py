@@ -37,6 +37,16 @@ def _uploads(value) -> dict[str, bytes]:
     return {item["name"]: bytes(item["content"]) for item in value}
 
 
+def _clip(text: str, limit: int = 160) -> str:
+    """``text`` cut to ``limit`` characters, with an ellipsis when it was cut.
+
+    Example:
+        >>> _clip("abcdef", 4), _clip("abc", 4)
+        ('abc…', 'abc')
+    """
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 class EvaluationExplorer(widgets.VBox):
     """Pick or upload data, rerank the top N of its run, and read Base -> Reranked with the queries that got worse.
 
@@ -65,6 +75,7 @@ class EvaluationExplorer(widgets.VBox):
         self.report: EvaluationReport | None = None
         self.data: EvalData | None = None
         self.last_error: str | None = None
+        self.state = "idle"  # idle, running, done, stopped (by the reader: neutral, not an error) or error
         self._thread: threading.Thread | None = None
         self._top_n = top_n
         self._stop = threading.Event()
@@ -125,6 +136,8 @@ class EvaluationExplorer(widgets.VBox):
         except ValueError as exc:
             self.last_error = friendly_message(exc)
             self.error.value = error_html(exc)
+            self.table.value = self.worse.value = ""  # no table of an earlier run under an error
+            self.state = "error"
             return
         self._stop.clear()
         self.run_button.disabled, self.stop_button.disabled = True, False
@@ -141,16 +154,27 @@ class EvaluationExplorer(widgets.VBox):
         self.progress.value = done
 
     def _work(self) -> None:
+        self.state = "running"
         try:
             data = self._resolve()
             self.data = data
             self.report = evaluate(data, self.reranker, top_n=self._top_n, scores_path=self._scores_path(data),
                                    show_progress=False, stop=self._stop, on_progress=self._progress)
+            self.state = "done" if self.report.complete else "stopped"
             self._render()
         except Exception as exc:  # noqa: BLE001 - shown in the app, never a traceback
-            self.last_error = friendly_message(exc)
-            self.error.value = error_html(exc)
-            self.status.value = ""
+            # The tables below belong to an earlier run (maybe of another data set): they go.
+            self.report = None
+            self.table.value = self.worse.value = ""
+            if self._stop.is_set():  # the reader pressed Stop before any query finished: not an error
+                self.state = "stopped"
+                self.status.value = status_html("Stopped before any judged query was fully reranked; the pairs "
+                                                "scored are kept in the score file: press Run to continue.")
+            else:
+                self.state = "error"
+                self.last_error = friendly_message(exc)
+                self.error.value = error_html(exc)
+                self.status.value = ""
         finally:
             self.run_button.disabled, self.stop_button.disabled = False, True
 
@@ -175,8 +199,8 @@ class EvaluationExplorer(widgets.VBox):
         for _, row in report.worse.head(3).iterrows():
             side = side_by_side(report, data, row.qid, k=3)
             cells = "".join(
-                f"<tr><td>{r['rank']}</td><td>[{r['base_grade']}] {html.escape(r['base_text'][:160])}</td>"
-                f"<td>[{r['reranked_grade']}] {html.escape(r['reranked_text'][:160])}</td></tr>"
+                f"<tr><td>{r['rank']}</td><td>[{r['base_grade']}] {html.escape(_clip(r['base_text']))}</td>"
+                f"<td>[{r['reranked_grade']}] {html.escape(_clip(r['reranked_text']))}</td></tr>"
                 for _, r in side.iterrows())
             parts.append(f"<p><b>{html.escape(row.qid)}</b>: {html.escape(row.query)} (nDCG@10 {row.base:.3f} → "
                          f"{row.reranked:.3f})</p><table class='rk-worse'><tr><th>#</th><th>Base [grade]</th>"

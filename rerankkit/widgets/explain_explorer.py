@@ -179,6 +179,8 @@ class ExplainExplorer(widgets.VBox):
 
     def _on_run(self, _button=None) -> None:
         controls = [self.run_button, self.pair, self.query, self.passage, self.method, self.n_steps, self.with_probes]
+        if self.error is not None:  # the last run's error is not about this run: clear it before this one starts
+            self.highlights.value = self.probe_html.value = ""
         self.error = None
         self.notes.value = ""
         self.progress.value = 0

@@ -20,7 +20,8 @@ from typing import Any
 import ipywidgets as widgets
 
 from rerankkit.display.style import random_weights_banner, styled
-from rerankkit.widgets._common import FULL_WIDTH, busy, error_html, status_html
+from rerankkit.evaluation.compare import real_model_of
+from rerankkit.widgets._common import FULL_WIDTH, busy, error_html, page_banner, status_html
 
 __all__ = ["RerankerPicker"]
 
@@ -49,14 +50,18 @@ class RerankerPicker(widgets.VBox):
                                             loader=loader)
         self.table = None
         self.error: BaseException | None = None
+        # As wide as the longest name (never cut), within the output area.
+        width = f"{min(70, max(len(o) for o in options) + 4)}ch"
         self.models = widgets.SelectMultiple(options=options, value=tuple(options), description="models",
-                                             rows=min(8, len(options)))
+                                             rows=min(8, len(options)),
+                                             layout=widgets.Layout(width=f"calc({width} + 90px)", max_width="100%"))
         self.compare_button = widgets.Button(description="Compare", button_style="primary", icon="play")
         self.status = widgets.HTML(status_html(f"{len(options)} models to choose from; latency per {n_candidates} "
                                                "candidates is measured on this machine"))
         self.output = widgets.HTML()
         self.compare_button.on_click(lambda _: self.compare())
-        super().__init__([widgets.HBox([self.models, self.compare_button]), self.status, self.output],
+        controls = widgets.HBox([self.models, self.compare_button], layout=widgets.Layout(flex_flow="row wrap"))
+        super().__init__([controls, self.status, self.output],
                          layout=widgets.Layout(**FULL_WIDTH))
 
     def compare(self) -> None:
@@ -79,7 +84,8 @@ class RerankerPicker(widgets.VBox):
         latency = next(c for c in table.columns if c.startswith("ms_per_"))
         shown = table[[*SHOWN[:5], latency, *SHOWN[5:]]].round(3).astype(object).where(table.notna(), "-")
         random = table[table["random_weights"] == True]["model"].tolist()  # noqa: E712 (None where not run)
-        banner = random_weights_banner(" / ".join(random)) if random else ""
+        real = list(dict.fromkeys(real_model_of(m) for m in random))  # each model's own download command
+        banner = page_banner(random, random_weights_banner(" / ".join(random), real_models=real)) if random else ""
         self.output.value = banner + styled(shown.to_html(index=False, classes="rk-table", escape=True))
         ran = int((table["status"] == "ok").sum())
         self.status.value = status_html(f"{ran} of {len(table)} models ran; {latency} is the median of the timed "

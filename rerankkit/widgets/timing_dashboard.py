@@ -21,7 +21,7 @@ import ipywidgets as widgets
 
 from rerankkit.display.style import styled, timing_banner, timing_note
 from rerankkit.models.devices import DEVICES, DTYPES
-from rerankkit.widgets._common import FULL_WIDTH, busy, error_html, notice_html, read_int, status_html
+from rerankkit.widgets._common import FULL_WIDTH, busy, error_html, notice_html, page_banner, read_int, status_html
 
 __all__ = ["TimingDashboard"]
 
@@ -150,6 +150,8 @@ class TimingDashboard(widgets.VBox):
             banner = timing_banner(str(self.model_spec), same_shape=True)
         elif timing_note(random_weights=True, timing_only=False) in notes:
             banner = timing_banner(str(self.model_spec), same_shape=False)
+        if banner:
+            banner = page_banner([str(self.model_spec)], banner)
         short = summary(table)
         short["note"] = short["note"].where(short["status"] != "ok", "")  # the banner says it once
         shown = short.round(2).astype(object).where(short.notna(), "-")

@@ -35,6 +35,7 @@ from rerankkit.widgets._common import (
     friendly_message,
     model_badge,
     notice_html,
+    page_banner,
     status_html,
 )
 
@@ -183,7 +184,7 @@ class TrapExplorer(widgets.VBox):
         name = info.model_id if info.random_weights else info.label  # the label says what a real encoder is
         line = f"<div class='rk-badge'><b>Dense encoder</b> {html.escape(name)}</div>"
         if info.random_weights and not self.reranker.info.random_weights:  # one banner per widget
-            line += random_weights_banner(info.model_id)
+            line += page_banner([info.model_id], random_weights_banner(info.model_id))
         return line
 
     def _load_case(self) -> None:

@@ -225,3 +225,22 @@ def test_onnx_export_matches_torch_at_other_batch_sizes_and_lengths(tiny, tmp_pa
         (got,) = session.run(None, {"input_ids": enc.input_ids.numpy(), "attention_mask": enc.attention_mask.numpy()})
         assert enc.input_ids.shape[1] != 16
         np.testing.assert_allclose(got, expected, atol=1e-4)
+
+
+def test_nncf_progress_bars_and_logs_stay_out_of_the_notebook(capfd):
+    # Before: a first int8 build showed NNCF's rich progress bars, cut off at the output's right edge.
+    import logging
+
+    pytest.importorskip("nncf")
+    from nncf.common.logging.track_progress import track
+
+    from rerankkit.backends.providers import _quiet_nncf
+
+    capfd.readouterr()
+    with _quiet_nncf():
+        for _ in track(range(3), description="Statistics collection"):
+            pass
+        logging.getLogger("nncf").warning("a note from NNCF")
+    out, err = capfd.readouterr()
+    assert "Statistics collection" not in out + err and "a note from NNCF" not in out + err
+    assert logging.getLogger("nncf").level != logging.ERROR  # restored afterwards

@@ -88,3 +88,50 @@ def test_unknown_benchmark_names_are_refused(tmp_path):
         load_benchmark("nanobeir/nope", download=False, cache_dir=tmp_path)
     with pytest.raises(ValueError, match="miracl/<lang>/dev"):
         load_benchmark("miracl/xx/dev", download=False, cache_dir=tmp_path)
+
+
+class _Corpus:
+    """An ir_datasets stand-in with a known size: only the refusal is under test, nothing is downloaded."""
+
+    def __init__(self, count, n_docs=0):
+        self._count, self._n_docs, self.drawn = count, n_docs, 0
+
+    def has_docs(self):
+        return True
+
+    has_queries = has_qrels = has_docs
+
+    def docs_count(self):
+        return self._count
+
+    def docs_iter(self):
+        from types import SimpleNamespace
+
+        for i in range(self._n_docs):
+            self.drawn += 1
+            yield SimpleNamespace(doc_id=str(i), title="", text=f"passage {i}")
+
+
+def test_a_corpus_too_large_for_memory_is_refused_before_it_is_read(monkeypatch, tmp_path):
+    # Before: miracl/en (about 33M passages) was read whole into a dict to build the kit's BM25.
+    import ir_datasets
+
+    from rerankkit.evaluation import CorpusTooLargeError
+    from rerankkit.evaluation.datasets import prepare
+
+    huge = _Corpus(32_893_221)
+    monkeypatch.setattr(ir_datasets, "load", lambda _id: huge)
+    with pytest.raises(CorpusTooLargeError, match="32,893,221 documents") as info:
+        prepare("miracl/en/dev", cache_dir=tmp_path)
+    assert "--run run.trec" in str(info.value) and "published BM25 run" in str(info.value)
+    uncounted = _Corpus(None, n_docs=50)
+    monkeypatch.setattr(ir_datasets, "load", lambda _id: uncounted)
+    with pytest.raises(CorpusTooLargeError, match="more than 10 documents"):
+        prepare("miracl/en/dev", cache_dir=tmp_path, max_docs=10)
+    assert uncounted.drawn <= 11  # reading stopped at the bound
+
+
+def test_the_kits_bm25_is_not_called_the_published_baseline():
+    from rerankkit.evaluation.datasets import KIT_BM25_NOTE
+
+    assert "not the BM25 of the published baselines" in KIT_BM25_NOTE

@@ -94,3 +94,32 @@ def test_top_n_out_of_range_is_said_and_a_word_is_refused(tiny, tmp_path):
     app.run_button.click()
     assert "'many' is not a whole number" in app.last_error and "Could not run" in app.error.value
     assert not app.run_button.disabled
+
+
+def test_stop_is_a_neutral_state_and_an_error_clears_the_last_table(tiny, tmp_path):
+    # Before: Stop before any query finished showed a red "Could not run", and every error left the previous
+    # data set's table in place under it.
+    from rerankkit.widgets.evaluation_explorer import UPLOADED
+
+    app = EvaluationExplorer(tiny, source="fixture", top_n=20, scores_dir=tmp_path)
+    app.run_button.click()
+    app.wait(300)
+    assert app.state == "done" and app.table.value
+    app.source.value = UPLOADED  # nothing uploaded: an error
+    app.run_button.click()
+    app.wait(60)
+    assert app.state == "error" and "Could not run" in app.error.value
+    assert app.table.value == "" and app.worse.value == "" and app.report is None
+
+    stopping = EvaluationExplorer(tiny, source="fixture", top_n=20, scores_dir=tmp_path / "fresh")
+    original = stopping._progress
+
+    def press_stop_at_once(done: int, total: int) -> None:
+        stopping._stop.set()
+        original(done, total)
+
+    stopping._progress = press_stop_at_once  # type: ignore[method-assign]
+    stopping.run_button.click()
+    stopping.wait(300)
+    assert stopping.state == "stopped" and stopping.error.value == "" and stopping.last_error is None
+    assert "Stopped" in stopping.status.value

@@ -132,3 +132,17 @@ def test_compare_stages_and_editing_a_distractor(tiny):
         edit_passage(case.passages, distractor.id, " ")
     with pytest.raises(KeyError, match="choose one of"):
         edit_passage(case.passages, "p99", "text")
+
+
+def test_judged_at_k_is_the_share_of_the_top_k_that_has_judgements():
+    from rerankkit.evaluation import judged_at_k
+
+    qrels = {"q1": {"a": 2, "b": 0}, "q2": {"c": 1}, "q3": {"d": 1}}
+    run = {"q1": ["a", "x", "b", "y"], "q2": ["c", "z"]}  # q3 is judged but missing: it counts 0
+    per_query = judged_at_k(qrels, run, k=2, per_query=True)
+    assert per_query.to_dict() == {"q1": 0.5, "q2": 0.5, "q3": 0.0}
+    assert judged_at_k(qrels, run, k=2) == pytest.approx(1 / 3)
+    scored = {"q1": {"a": 3.0, "x": 2.0, "b": 1.0}}
+    assert judged_at_k({"q1": qrels["q1"]}, scored, k=3) == pytest.approx(2 / 3)
+    with pytest.raises(ValueError, match="k must be a positive int"):
+        judged_at_k(qrels, run, k=0)

@@ -44,7 +44,9 @@ def test_metrics_agree_with_ir_measures_on_the_written_runs(tiny, tmp_path):
     qrels = read_qrels(ROOT / "rerankkit/evaluation/data/qrels.trec")
     measures = [ir_measures.nDCG @ 10, ir_measures.RR(rel=1) @ 10, ir_measures.R(rel=1) @ 10, ir_measures.AP(rel=1)]
     for stage, path in (("Base (bm25)", "base.trec"), ("Reranked", "reranked.trec")):
-        direct = ir_measures.calc_aggregate(measures, qrels, read_run(tmp_path / path))
+        # The report covers the top 10; the reranked file goes on with the first stage's tail below them.
+        top = {q: dict(sorted(d.items(), key=lambda kv: -kv[1])[:10]) for q, d in read_run(tmp_path / path).items()}
+        direct = ir_measures.calc_aggregate(measures, qrels, top)
         ours = report.table.loc[stage]
         for name, m in zip(["nDCG@10", "MRR@10", "Recall@10", "MAP"], measures):
             assert ours[name] == pytest.approx(direct[m], abs=1e-12), (stage, name)
@@ -162,3 +164,17 @@ def test_killed_run_resumes_without_repeats_or_losses(tiny, tmp_path):
     report = json.loads(finished.stdout[finished.stdout.index("{"):])
     for name, value in report["means"]["Reranked"].items():
         assert value == pytest.approx(straight.table.loc["Reranked", name], abs=1e-6)
+
+
+def test_the_run_file_keeps_the_first_stage_below_the_reranked_block(tiny, tmp_path):
+    # Before: the file held only the reranked top N; metrics deeper than N silently lost the first stage's recall.
+    data = load_fixture()
+    report = evaluate(data, tiny, top_n=3, output=tmp_path / "reranked.trec", show_progress=False)
+    written = read_run(tmp_path / "reranked.trec")
+    for qid, top in report.reranked.items():
+        order = sorted(written[qid], key=lambda d: -written[qid][d])
+        assert order[:3] == list(top)
+        first_stage = [d for d, _ in sorted(data.run[qid].items(), key=lambda kv: -kv[1]) if d not in top]
+        assert order[3:] == first_stage and len(order) == len(data.run[qid])
+        assert max(written[qid][d] for d in first_stage) < min(top.values())  # trec_eval keeps this order
+    assert "then the rest of the first-stage run" in report.to_text()

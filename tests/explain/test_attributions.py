@@ -208,3 +208,21 @@ def test_internal_batch_size_does_not_change_the_result(tiny):
     one_batch = explain(tiny, "capital of France?", "Paris is the capital.", **kwargs)
     small_batches = explain(tiny, "capital of France?", "Paris is the capital.", internal_batch_size=5, **kwargs)
     np.testing.assert_allclose(small_batches.token_attributions, one_batch.token_attributions, atol=1e-5)
+
+
+def test_the_estimate_prices_batches_not_single_passes(tiny, monkeypatch):
+    # Before: 50 integrated-gradients steps were priced as 150 single passes, so notebook 06 announced about 36 s
+    # for a run that took under one. A small model's batch costs about one pass: the estimate must say so.
+    import warnings
+
+    from rerankkit.explain import SlowExplanationWarning, attributions
+
+    monkeypatch.setattr(attributions, "_time_forward", lambda *args, **kwargs: 0.2)  # any batch: one pass's time
+    seen: list[float] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SlowExplanationWarning)
+        attributions.explain(tiny, "capital of France?", "Paris is the capital.", n_steps=50,
+                             on_progress=lambda done, total, estimate: seen.append(estimate))
+    assert seen[0] == pytest.approx(3 * 0.2)  # one batch of 50 steps, forward and backward
+    assert attributions.estimate_seconds("occlusion", seconds_per_forward=0.1, n_words=70, batch_size=32,
+                                         seconds_per_batch=0.3) == pytest.approx(0.9)

@@ -43,3 +43,27 @@ def test_probe_scores_match_direct_scoring(tiny):
     table = probes(tiny, QUERY, "Paris is the capital of France.")
     swap = table["swap query and passage"]
     assert swap.score == pytest.approx(tiny.score("Paris is the capital of France.", QUERY), abs=1e-4)
+
+
+def test_hindi_probes_keep_words_whole_and_are_not_wrapped_in_english(bow):
+    # Before: \w+ cut "राजधानी" at its vowel signs, so "drop a query term" removed a piece of a word, and the
+    # negation probe wrapped the Hindi sentence in "It is not true that ...".
+    table = probes(bow, "भारत की राजधानी क्या है?", "नई दिल्ली भारत की राजधानी है।")
+    drop = table["drop a query term"]
+    assert drop.note == "removed every 'राजधानी'" and drop.passage == "नई दिल्ली भारत की है।"
+    negation = table["negate the key sentence"]
+    assert math.isnan(negation.score) and "English only" in negation.note
+    assert "It is not true" not in negation.passage
+    assert table["repeat a query term"].passage.endswith("राजधानी राजधानी राजधानी")
+
+
+def test_an_edit_beyond_the_token_cut_says_it_was_never_read(tiny):
+    # Before: appending to a passage longer than max_length reported a change of 0.000 for text the model never saw.
+    passage = "Paris is the capital of France. " + "The weather was mild that spring and the markets were busy. " * 80
+    with pytest.warns(Warning):  # the long pair is truncated (and said so)
+        table = probes(tiny, QUERY, passage)
+    for edit in ("append off-topic text", "repeat a query term"):
+        row = table[edit]
+        assert math.isnan(row.change) and row.note.startswith("never read: the edit lies beyond the")
+    assert not math.isnan(table["swap query and passage"].score)  # an edit inside the cut is scored
+    assert "never read" in table.to_html() and "never read" in repr(table)

@@ -66,3 +66,12 @@ def test_cli_interactive_prints_cold_and_warm(capsys):
     assert cli.main(args + ["--json"]) == 0
     rows = json.loads(capsys.readouterr().out)["rows"]
     assert [(r["phase"], r["n_calls"]) for r in rows] == [("cold", 1), ("warm", 2)]
+
+
+def test_a_status_line_for_a_cache_hit_speaks_of_the_last_model_call():
+    from rerankkit.measure.latency import LatencyLog
+
+    log = LatencyLog(cold=False)
+    log.add(0.030)
+    assert log.text().startswith("this rerank 30 ms")
+    assert log.text(cached=True).startswith("last model call 30 ms")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from rerankkit.display.cards import ranking_html
-from rerankkit.display.style import FAIL_COLOUR, PASS_COLOUR
+from rerankkit.display.style import FAIL_COLOUR, NEUTRAL_COLOUR, PASS_COLOUR
 from rerankkit.score_scale import THRESHOLD_PRESETS, resolve_threshold
 from rerankkit.scoring.results import Ranking
 
@@ -42,19 +42,52 @@ def test_top_k_and_slices(ranking):
         ranking.top_k(0)
 
 
+def test_nothing_passes_or_fails_until_a_cut_off_is_chosen(ranking):
+    # Before: every ranking was marked at sigmoid 0.5, a threshold nobody had calibrated.
+    assert [r.passes for r in ranking] == [None] * 5
+    assert ranking.threshold is None and ranking.cutoff is None
+    with pytest.raises(ValueError, match="no cut-off chosen"):
+        ranking.passing()
+    page = ranking_html(ranking)
+    assert 'data-passes="true"' not in page and 'data-passes="false"' not in page
+    colours = re.findall(r'data-passes="unset".*?border-left-color:(#\w+)', page)
+    assert len(colours) == 5 and set(colours) == {NEUTRAL_COLOUR} and "no cut-off chosen" in page
+
+
+def test_per_query_cut_offs_need_no_threshold(ranking):
+    top = ranking.with_top_k(2)
+    assert [r.passes for r in top] == [True, True, False, False, False] and len(top) == 5
+    assert top.cutoff == "top 2 of this query" and top.threshold is None
+    assert top.passing().indices == [1, 2]
+    near = ranking.with_gap(3.0)  # logits 3.0, 0.5, 0.0, 0.0, -2.0: within 3 of the top
+    assert [r.passes for r in near] == [True, True, True, True, False]
+    assert "within 3 logits of the top score" in ranking_html(near)
+    for bad in (-1.0, float("nan"), "2"):
+        with pytest.raises(ValueError, match="gap must be"):
+            ranking.with_gap(bad)  # type: ignore[arg-type]
+    assert ranking.with_top_k(2).with_threshold(None).cutoff is None
+
+
 def test_threshold_marks_without_dropping(ranking):
+    ranking = ranking.with_threshold(0.5)
     assert [r.passes for r in ranking] == [True, True, True, True, False]  # sigmoid(0) = 0.5 passes
+    assert ranking.cutoff == "threshold 0.50 (balanced preset, uncalibrated)"
     strict = ranking.with_threshold("strict")
     assert len(strict) == 5
     assert [r.passes for r in strict] == [True, False, False, False, False]
     assert strict.passing().indices == [1]
     assert strict.logits.tolist() == ranking.logits.tolist()  # no re-scoring
+    assert "threshold 0.80 (strict preset, uncalibrated)" in ranking_html(strict)
+    fitted = ranking.with_threshold(0.62, source="calibrated on 40 labelled pairs")
+    assert fitted.cutoff == "threshold 0.62 (calibrated on 40 labelled pairs)"
 
 
-def test_presets_have_rationales():
+def test_presets_have_rationales_and_are_labelled_uncalibrated():
     assert set(THRESHOLD_PRESETS) == {"strict", "balanced", "permissive"}
     for preset in THRESHOLD_PRESETS.values():
         assert 0 < preset.value < 1 and len(preset.rationale) > 20
+        assert not preset.calibrated and preset.label.endswith("(uncalibrated)")
+        assert "suggested" in preset.rationale and "Uncalibrated" in preset.rationale
     assert resolve_threshold("permissive") < resolve_threshold("balanced") < resolve_threshold("strict")
 
 
@@ -67,6 +100,7 @@ def test_to_frame(ranking):
 
 
 def test_cards(ranking):
+    ranking = ranking.with_threshold(0.5)
     page = ranking_html(ranking)
     assert page == ranking._repr_html_()
     cards = re.findall(r'<div class="rk-card" data-passes="(true|false)".*?border-left-color:(#\w+)', page)

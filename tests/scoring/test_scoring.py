@@ -215,7 +215,10 @@ def test_rerank_puts_best_logit_first(tiny):
         assert row.text == PASSAGES[row.index]
         assert row.logit == pytest.approx(logits[row.index], abs=1e-6)
         assert row.score == pytest.approx(1 / (1 + np.exp(-row.logit)))
-        assert row.passes == (row.score >= 0.5)
+        assert row.passes is None  # no cut-off chosen
+    marked = tiny.rerank(QUERY, PASSAGES, threshold="balanced")
+    assert [r.passes for r in marked] == [r.score >= 0.5 for r in marked]
+    assert marked.cutoff == "threshold 0.50 (balanced preset, uncalibrated)"
 
 
 def test_rerank_marks_truncated_rows(tiny):

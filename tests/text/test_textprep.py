@@ -142,3 +142,22 @@ def test_default_overlap_keeps_the_chunk_count_proportional(tiny):
     out = result._repr_html_()
     assert out.count("<tr") <= 14 and "more chunks" in out  # long tables are cut, the deciding row kept
     assert f"<td>{result.deciding[0]}</td>" in out
+
+
+def test_chunking_a_long_text_logs_no_tokenizer_warning(tiny, capsys):
+    # Before: notebook 05 showed transformers' "Token indices sequence length is longer ... (24231 > 512)" on stderr.
+    import logging
+
+    from rerankkit.text.chunking import chunk
+
+    tiny.tokenizer.deprecation_warnings.pop("sequence-length-is-longer-than-the-specified-maximum", None)  # once per
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logging.getLogger("transformers").addHandler(handler)
+    try:
+        chunk("Paris is the capital of France. " * 2000, tiny.tokenizer, window=64)
+    finally:
+        logging.getLogger("transformers").removeHandler(handler)
+    assert not [r for r in records if "sequence length is longer" in r.getMessage()]
+    assert "sequence length is longer" not in capsys.readouterr().err

@@ -15,6 +15,7 @@ from chromium import BROWSER_MARKS, ROOT, free_port, launch, server_env, start_s
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright Python package (pip install playwright)")
 pytest.importorskip("voila", reason='needs voila (pip install "rerankkit[app]")')
+from page_checks import page_problems  # noqa: E402 (after the skips: it is only for pages in a browser)
 
 PAGE = "1_scoring_playground.ipynb"
 
@@ -60,6 +61,7 @@ def test_playground_page_answers_a_click(voila, tiny):
 
             passages = page.locator("textarea").input_value().splitlines()
             page.locator(".widget-text", has=page.locator("label", has_text="Query")).locator("input").fill(query)
+            page.get_by_role("button", name="threshold", exact=True).click()  # no colours until a cut-off is chosen
             rerank.click()
             page.locator(".rk-status", has_text="model calls 1").wait_for(timeout=120_000)
             assert page.locator(".rk-head", has_text=query).is_visible()
@@ -68,5 +70,6 @@ def test_playground_page_answers_a_click(voila, tiny):
             expected_pass = int((tiny.score(query, passages, normalize=True) >= 0.5).sum())
             assert page.locator(".rk-card[data-passes='true']").count() == expected_pass
             assert page.locator(".rk-banner", has_text="Random weights").count() >= 1
+            assert page_problems(page, PAGE) == []  # stderr, one notice per page, nothing too wide
         finally:
             browser.close()

@@ -48,6 +48,7 @@ def test_playground_in_jupyterlab(notebook_runs):
     assert seen["stderr_tracebacks"] == 0
     assert seen["head_visible"]
     assert seen["n_cards"] == len(passages) > 1
+    assert seen["n_unset_before"] == len(passages)  # no colours before a cut-off was chosen
     assert (seen["n_pass"], seen["n_fail"]) == (expected_pass, len(passages) - expected_pass)
     assert seen["n_pass"] > 0 and seen["n_fail"] > 0
     assert seen["colours"] == {PASS_RGB, FAIL_RGB}
@@ -104,9 +105,13 @@ def _committed(run: NotebookRun) -> list[str]:
     return []
 
 
+def _page(run: NotebookRun) -> list[str]:
+    return run.page_problems  # tests/page_checks.py: any stderr line, one notice per page, nothing too wide
+
+
 # Every check of one notebook's run in the browser: each returns the problems it found.
 CHECKS: list[Callable[[NotebookRun], list[str]]] = [
-    _run_failed, _tracebacks, _widget_errors, _stderr, _banners, _widget_drive, _committed,
+    _run_failed, _tracebacks, _widget_errors, _stderr, _banners, _widget_drive, _committed, _page,
 ]
 
 

@@ -117,3 +117,21 @@ def test_probes_say_not_run_instead_of_nan(tiny):
     assert "nan" not in app.probe_html.value.lower()
     assert "not run" in app.probe_html.value and "without spaces" in app.probe_html.value
     assert "中国的首都是哪里? x" not in app.probe_html.value  # no whole Chinese query repeated as a word
+
+
+def test_a_stale_error_is_cleared_when_the_next_run_starts(app):
+    app.passage.value = "   "
+    app.run_button.click()
+    assert "Could not run" in app.highlights.value
+    seen: list[str] = []
+    original = app._on_progress
+
+    def watch(done, total, estimate, caught):
+        seen.append(app.highlights.value)
+        original(done, total, estimate, caught)
+
+    app._on_progress = watch  # type: ignore[method-assign]
+    app.passage.value = "Paris is the capital of France."
+    app.run_button.click()
+    assert seen and all("Could not run" not in value for value in seen)  # not shown during the new run
+    assert app.error is None

@@ -92,6 +92,7 @@ def test_same_pairs_again_come_from_the_cache(tiny, calls):
 def test_moving_the_threshold_recolours_without_scoring(tiny, calls):
     app = make(tiny, calls)
     app.button.click()
+    app.cutoff.value = "threshold"
     scores = sorted(app.ranking.scores)
     middle = (scores[1] + scores[2]) / 2
     assert scores[1] < middle < scores[2]
@@ -102,7 +103,7 @@ def test_moving_the_threshold_recolours_without_scoring(tiny, calls):
     assert n_cards(app, passes=False) == 2
     app.threshold.value = 0.0
     assert n_cards(app, passes=True) == len(PASSAGES) and len(calls) == 1
-    assert "threshold 0.00: 5 of 5 pass" in app.status.value
+    assert "threshold 0.00 (uncalibrated): 5 of 5 kept" in app.status.value
 
 
 def test_presets_move_the_slider_and_follow_it(tiny, calls):
@@ -232,7 +233,7 @@ def test_a_max_length_that_is_not_a_number_is_refused_in_the_widget(tiny, calls)
 @pytest.mark.parametrize(
     ("typed", "value", "said"),
     [("high", 0.5, "'high' is not a number"), ("1.7", 1.0, "outside [0, 1]"), ("-3", 0.0, "outside [0, 1]"),
-     ("0.3", 0.3, ""), ("strict", 0.8, "")],
+     ("0.3", 0.3, ""), ("strict", 0.8, "preset strict: uncalibrated")],
 )
 def test_typed_thresholds_are_used_or_refused_out_loud(tiny, calls, typed, value, said):
     app = make(tiny, calls)
@@ -262,3 +263,89 @@ def test_status_line_calls_the_first_rerank_after_its_own_load_cold():
     app = ScoringPlayground("tiny-random", query=QUERY, passages=PASSAGES)
     app.button.click()
     assert "first call after load: cold" in app.status_text
+
+
+def test_no_card_is_coloured_until_a_cut_off_is_chosen(tiny, calls):
+    # Before: cards came green and red at sigmoid 0.5 on the first click.
+    app = make(tiny, calls)
+    app.button.click()
+    assert app.cutoff.value == "none" and n_cards(app, passes=True) == n_cards(app, passes=False) == 0
+    assert "no cut-off chosen" in app.status_text
+    assert app.threshold_row.layout.display == "none" and app.preset_row.layout.display == "none"
+    app.cutoff.value = "top_k"
+    app.top_k.value = "2"
+    assert (n_cards(app, passes=True), n_cards(app, passes=False)) == (2, 3) and len(calls) == 1
+    assert "top 2 of this query: 2 of 5 kept" in app.status_text
+    app.cutoff.value = "gap"
+    app.gap.value = "0"
+    assert n_cards(app, passes=True) >= 1 and "within 0 logits of the top score" in app.status_text
+    app.gap.value = "-1"
+    assert "is not a number of logits >= 0" in app.notice_text and n_cards(app, passes=True) == 0
+    app.gap.value = "1.5"
+    assert app.notice_text == ""  # the note goes once the value is fine again
+    app.cutoff.value = "none"
+    assert n_cards(app, passes=True) == n_cards(app, passes=False) == 0
+
+
+def test_presets_are_labelled_uncalibrated_where_they_are_shown(tiny, calls):
+    app = make(tiny, calls, threshold="strict")
+    assert app.cutoff.value == "threshold"
+    labels = [label for label, _ in app.preset.options]
+    assert labels == ["strict 0.8 (uncalibrated)", "balanced 0.5 (uncalibrated)", "permissive 0.1 (uncalibrated)"]
+    app.button.click()
+    assert "threshold 0.80 (strict preset, uncalibrated)" in app.cards.value
+    app.preset.value = "balanced"
+    assert "uncalibrated" in app.notice_text and "suggested starting point" in app.notice_text
+
+
+def test_calibrate_replaces_the_preset_and_says_what_it_was_fitted_on(tiny, calls):
+    import pandas as pd
+
+    # Labels that tiny-random's order can reach precision 1 on: its two best passages are the relevant ones.
+    best = set(tiny.score(QUERY, PASSAGES).argsort()[-2:].tolist())
+    labelled = pd.DataFrame({"set": "mine", "query": [QUERY] * len(PASSAGES), "passage": PASSAGES,
+                             "label": [int(i in best) for i in range(len(PASSAGES))]})
+    app = make(tiny, calls, threshold="strict", calibration_pairs=labelled, precision_target=0.9)
+    app.button.click()
+    fit = app.calibrate()
+    assert fit is not None and fit.n_pairs == 5 and fit.value is not None
+    assert app.threshold.value == pytest.approx(fit.value) and app.preset.value is None
+    assert app.cutoff.value == "threshold"
+    assert "calibrated on 5 labelled pairs (mine)" in app.ranking.cutoff and fit.recall == 1.0
+    assert "uncalibrated" not in app.ranking.cutoff
+    assert f"Calibrated threshold {fit.value:.2f}" in app.calibration_note.value
+    assert "random weights" in app.calibration_note.value
+    app.threshold.value = 0.3  # moved by hand: no longer the calibrated threshold
+    assert "uncalibrated" in app.ranking.cutoff and app.calibration_note.value == ""
+
+
+def test_a_cache_hit_is_not_timed_as_this_rerank(tiny, calls):
+    # Before: "Served ... in 0.0 ms" beside "this rerank 30 ms" (the last model call).
+    app = make(tiny, calls)
+    app.button.click()
+    app.button.click()
+    assert app.cache_hits == 1
+    assert "0.0 ms" not in app.status_text and "this rerank" not in app.status_text
+    assert "last model call" in app.status_text and "no model call" in app.status_text
+
+
+@pytest.mark.parametrize("typed", ["nan", "inf", "-inf"])
+def test_non_numbers_are_not_called_outside_the_range(tiny, calls, typed):
+    app = make(tiny, calls)
+    app.threshold_box.value = typed
+    assert "is not a number in [0, 1]" in app.notice_text and "outside" not in app.notice_text
+    assert app.threshold.value == pytest.approx(0.5)
+
+
+def test_a_note_goes_when_it_is_no_longer_true(tiny, calls):
+    app = make(tiny, calls)
+    app.threshold_box.value = "1.7"
+    assert "outside [0, 1]" in app.notice_text
+    app.threshold.value = 0.4  # the slider moved on: the note about 1.7 is moot
+    assert app.notice_text == ""
+    app.max_length.value = "5"
+    assert "below the smallest allowed" in app.notice_text
+    app.threshold_box.value = "high"
+    assert "below the smallest allowed" in app.notice_text and "'high'" in app.notice_text  # both still true
+    app.max_length.value = "64"
+    assert "below the smallest allowed" not in app.notice_text

@@ -116,3 +116,13 @@ def test_cross_lingual_explorer_clears_old_results_on_error_and_lists_only_heatm
     app.passage_languages.value = ("en",)
     app.button.click()
     assert app.last_error is None and list(app.matrix.index) == ["ja", "hi"] and app.heatmap.value
+
+
+def test_cross_lingual_heatmap_is_hidden_until_scored(tiny):
+    # Before: an empty Image widget showed as a broken image until Score was pressed.
+    from rerankkit.widgets import CrossLingualExplorer
+
+    app = CrossLingualExplorer(tiny, fact="f03", query_languages=["en"], passage_languages=["en"])
+    assert app.heatmap.layout.display == "none" and app.heatmap.value == b""
+    app.button.click()
+    assert app.heatmap.layout.display is None and app.heatmap.value
