@@ -96,16 +96,25 @@ class QuerySplit:
 
 
 def split_queries(data: EvalData, *, test_fraction: float = 0.2, seed: int = 0) -> QuerySplit:
-    """Hold out a seeded random share of the judged queries (at least one on each side)."""
+    """Hold out a seeded random share of the judged queries (at least one on each side).
+
+    Queries with the same text (case and spacing ignored) stay together, so a duplicate cannot leak.
+    """
     if not 0.0 < test_fraction < 1.0:
         raise ValueError(f"test_fraction must be between 0 and 1 (exclusive), got {test_fraction!r}")
     judged = sorted(q for q in data.queries if any(g > 0 for g in data.qrels.get(q, {}).values()))
-    if len(judged) < 2:
-        raise ValueError(f"{data.name}: {len(judged)} judged queries; a split needs at least 2")
-    random.Random(seed).shuffle(judged)
-    n_test = min(max(1, round(len(judged) * test_fraction)), len(judged) - 1)
-    return QuerySplit(data=data.name, train=tuple(sorted(judged[n_test:])), test=tuple(sorted(judged[:n_test])),
-                      seed=seed, test_fraction=test_fraction)
+    # The same question under two ids goes to one side: the split is by query text, not only by id.
+    groups: dict[str, list[str]] = {}
+    for q in judged:
+        groups.setdefault(normalise_query(data.queries[q]), []).append(q)
+    order = sorted(groups)
+    if len(order) < 2:
+        raise ValueError(f"{data.name}: {len(order)} distinct judged queries; a split needs at least 2")
+    random.Random(seed).shuffle(order)
+    n_test = min(max(1, round(len(order) * test_fraction)), len(order) - 1)
+    test = sorted(q for key in order[:n_test] for q in groups[key])
+    train = sorted(q for key in order[n_test:] for q in groups[key])
+    return QuerySplit(data=data.name, train=tuple(train), test=tuple(test), seed=seed, test_fraction=test_fraction)
 
 
 def leaked_queries(train_queries: Iterable[str | TrainExample], split: QuerySplit,
