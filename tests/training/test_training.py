@@ -216,3 +216,39 @@ def test_binary_cross_entropy_trains_too(examples, tmp_path: Path) -> None:
     result = train_reranker(examples, "tiny-random", tmp_path / "bce", recipe=Recipe(
         loss="bce", group_size=3, batch_size=2, max_steps=1, max_length=48), show_progress=False)
     assert result.complete and len(result.losses) == 1 and np.isfinite(result.losses[0][1])
+
+
+# -- the command line and rerankkit.finetune ------------------------------------------------------------------------
+
+
+def test_the_command_needs_one_source_of_data(tmp_path: Path, capsys) -> None:
+    from rerankkit.cli import main
+
+    assert main(["finetune", "--output", str(tmp_path)]) == 1
+    assert "--data" in capsys.readouterr().err
+    assert main(["finetune", "--train", str(tmp_path / "none.jsonl"), "--model", "tiny-random",
+                 "--output", str(tmp_path)]) == 1
+    assert "no file" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_finetune_command_writes_model_card_split_and_mining(tmp_path: Path, capsys) -> None:
+    import rerankkit
+    from rerankkit.cli import main
+
+    out = tmp_path / "ft"
+    code = main(["finetune", "--data", "cases:keyword_traps", "--model", "tiny-random", "--output", str(out),
+                 "--first-stage", "bm25", "--group-size", "3", "--batch-size", "4", "--max-steps", "2",
+                 "--max-length", "48", "--top-n", "5", "--test-fraction", "0.3", "--no-progress"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "After fine-tuning" in printed and "paired t-test" in printed
+    split = QuerySplit.load(out / "split.json")
+    check_no_leakage(read_examples(out / "train.jsonl"), split, from_cases("keyword_traps").queries)
+    card = (out / "README.md").read_text()
+    for part in ("## Data", "## Split", "## Recipe", "## Measured on the held-out queries", "Before fine-tuning",
+                 "Random weights"):
+        assert part in card
+    assert "summary" in json.loads((out / "mining.json").read_text())
+    assert rerankkit.finetune.__module__ == "rerankkit.training.pipeline"
+    assert not (out / ".before").exists() and not (out / "checkpoints").exists()
