@@ -97,7 +97,7 @@ def make_first_stage(kind: str, corpus: Sequence[str], *, encoder: DenseEncoder 
 def _as_scorer(scorer: Any, corpus: list[str]) -> Scorer | None:
     if scorer is None or callable(scorer) and not hasattr(scorer, "score") and not hasattr(scorer, "encode") \
             and not hasattr(scorer, "scores"):
-        return scorer  # type: ignore[no-any-return]
+        return scorer
     if hasattr(scorer, "scores") and hasattr(scorer, "corpus"):  # a retriever over the same corpus: no re-encoding
         if list(scorer.corpus) != corpus:
             raise ValueError("scorer is a retriever over another corpus than data.docs: build it over the same "

@@ -186,7 +186,7 @@ def finetune(
     use_filter = dense is not None and false_negative_margin is not None
     examples, mining = mine_hard_negatives(train, stage, rank_window=rank_window, n_negatives=n_negatives,
                                            scorer=dense if use_filter else None,
-                                           margin=false_negative_margin if use_filter else 0.0,
+                                           margin=false_negative_margin if false_negative_margin is not None else 0.0,
                                            show_progress=show_progress)
     check_no_leakage(examples, split, data.queries)
     examples = [ex for ex in examples if ex.neg]

@@ -335,7 +335,8 @@ def train_reranker(
     """
     import torch
 
-    require("sentence_transformers", feature="Fine-tuning")
+    for module in ("datasets", "accelerate", "sentence_transformers"):
+        require(module, feature="Fine-tuning")
     from sentence_transformers.cross_encoder import CrossEncoderTrainer, CrossEncoderTrainingArguments
     from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
     from transformers import PrinterCallback
@@ -368,8 +369,9 @@ def train_reranker(
         save_strategy="steps", save_steps=recipe.save_steps, save_total_limit=2, logging_steps=1,
         report_to="none", disable_tqdm=True, dataloader_num_workers=0, use_cpu=not on_gpu,
         bf16=recipe.precision == "bf16", fp16=recipe.precision == "fp16",
-        **({"activation_checkpointing": True} if recipe.gradient_checkpointing else {}),
     )
+    if recipe.gradient_checkpointing:
+        args.activation_checkpointing = True
     losses: list[tuple[int, float]] = []
     timed_out: list[bool] = []
     deadline = None if max_seconds is None else time.monotonic() + max_seconds
