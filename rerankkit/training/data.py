@@ -10,8 +10,8 @@ a line without ``pos``, an empty query, a negative identical to a positive, scor
 Example:
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "train.jsonl"
-    >>> write_examples([TrainExample("what is a panda?", ("The giant panda is a bear.",), ("Pandas is a library.",))],
-    ...                path)
+    >>> _ = write_examples([TrainExample("what is a panda?", ("The giant panda is a bear.",), ("Pandas is a library.",))],
+    ...                    path)
     >>> read_examples(path)[0].neg
     ('Pandas is a library.',)
     >>> _ = path.write_text('{"query": "q", "pos": ["a"], "neg": ["a"]}\\n')

@@ -19,7 +19,7 @@ Groups are drawn once, seeded (a positive, and negatives sampled without replace
 query has fewer than ``group_size - 1``), so a resumed run sees exactly the batches an uninterrupted one would.
 
 Example:
-    >>> Recipe(loss="grouped", group_size=4).pairs_per_step
+    >>> Recipe(loss="grouped", group_size=4, batch_size=8).pairs_per_step
     32
 """
 
