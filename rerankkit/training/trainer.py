@@ -335,18 +335,19 @@ def train_reranker(
     """
     import torch
 
-    for module in ("datasets", "accelerate", "sentence_transformers"):
-        require(module, feature="Fine-tuning")
-    from sentence_transformers.cross_encoder import CrossEncoderTrainer, CrossEncoderTrainingArguments
-    from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
-    from transformers import PrinterCallback
-
     recipe = recipe or Recipe()
     if isinstance(train, (str, os.PathLike)):
         source, examples = os.fspath(train), read_examples(train)
     else:
         source, examples = "examples", check_examples(train)
     groups = _groups(examples, recipe, source)
+    # Bad data is reported before the heavy imports below.
+    for module in ("datasets", "accelerate", "sentence_transformers"):
+        require(module, feature="Fine-tuning")
+    from sentence_transformers.cross_encoder import CrossEncoderTrainer, CrossEncoderTrainingArguments
+    from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
+    from transformers import PrinterCallback
+
     output = Path(output)
     base = model_folder(model)
     ce = _cross_encoder(base, recipe)
