@@ -27,6 +27,7 @@ __version__ = "0.1.0"
 __all__ = [
     "__version__",
     "load",
+    "finetune",
     "explain",
     "Reranker",
     "ModelInfo",
@@ -42,6 +43,16 @@ __all__ = [
     "cases",
     "errors",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # rerankkit.finetune is imported on first use: training pulls in sentence-transformers and the evaluation stack.
+    if name == "finetune":
+        from rerankkit.training.pipeline import finetune
+
+        return finetune
+    raise AttributeError(f"module 'rerankkit' has no attribute {name!r}")
+
 
 # A known-bad combination of versions is named at import, from package metadata alone (cheap), before any traceback.
 _warn_known_breaks()

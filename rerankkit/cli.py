@@ -30,6 +30,7 @@ from rerankkit.errors import ModelUnavailableError
 from rerankkit.evaluation.commands import add_commands as add_evaluation_commands
 from rerankkit.examples import CHECK_EXAMPLES
 from rerankkit.scale.command import add_rerank_dataset_command
+from rerankkit.training.commands import add_commands as add_training_commands
 
 __all__ = ["main", "build_parser"]
 
@@ -344,6 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.set_defaults(func=_cmd_bench)
     add_evaluation_commands(sub, _add_model_args)
     add_rerank_dataset_command(sub)
+    add_training_commands(sub)
     return parser
 
 

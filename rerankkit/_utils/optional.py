@@ -27,6 +27,8 @@ OPTIONAL: dict[str, str | None] = {
     "nncf": "openvino",
     "bertviz": "attention",
     "sentence_transformers": "bench",
+    "datasets": "train",
+    "accelerate": "train",
     "sklearn": "lab",
     "ir_measures": None,  # pip: ir-measures
     "bm25s": None,

@@ -1,6 +1,6 @@
 """Exercises for the notebooks, each with a check that explains itself, hints one at a time and a solution.
 
-One module per notebook that has exercises (``nb01`` … ``nb10``), each exercise an :class:`Exercise`:
+One module per notebook that has exercises (``nb01`` … ``nb10``, ``nb12``), each exercise an :class:`Exercise`:
 
 - ``ex.task`` states it (a notebook shows it as Markdown);
 - ``ex.check(answer, **inputs)`` computes the right answer from the same inputs and returns a
@@ -21,16 +21,16 @@ Example:
 
 from __future__ import annotations
 
-from rerankkit.exercises import nb01, nb02, nb04, nb05, nb06, nb07, nb10
+from rerankkit.exercises import nb01, nb02, nb04, nb05, nb06, nb07, nb10, nb12
 from rerankkit.exercises.core import Exercise, Hint, Solution, Verdict
 
 __all__ = ["Exercise", "Hint", "Solution", "Verdict", "all_exercises", "get",
-           "nb01", "nb02", "nb04", "nb05", "nb06", "nb07", "nb10"]
+           "nb01", "nb02", "nb04", "nb05", "nb06", "nb07", "nb10", "nb12"]
 
 
 def all_exercises() -> tuple[Exercise, ...]:
     """Every exercise, in notebook order."""
-    return tuple(ex for module in (nb01, nb02, nb04, nb05, nb06, nb07, nb10) for ex in module.EXERCISES)
+    return tuple(ex for module in (nb01, nb02, nb04, nb05, nb06, nb07, nb10, nb12) for ex in module.EXERCISES)
 
 
 def get(exercise_id: str) -> Exercise:
