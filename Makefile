@@ -2,6 +2,7 @@
 #   make lab    JupyterLab on notebooks/ at http://127.0.0.1:8888
 #   make test   the whole test suite (library, doctests, notebooks, real-browser UI tests)
 #   make app    the playground and the three explorers without code (Voila) at http://127.0.0.1:8866
+#   make serve  the reranking service (Ray Serve; TEI and Cohere rerank APIs) at http://127.0.0.1:8000
 # Both install the exact versions in requirements/lock.txt. Upkeep:
 #   make test-latest   the suite on the newest versions pyproject.toml allows (finds upstream breaks early)
 #   make lock          refresh requirements/lock.txt from that environment (after make test-latest passes)
@@ -17,10 +18,12 @@ STAMP  := $(VENV)/.installed
 LAB_ARGS ?=
 # Extra Voila options, e.g. make app APP_ARGS="--port=9999"
 APP_ARGS ?=
+# Options of rerankkit serve, e.g. make serve SERVE_ARGS="--model tiny-random --port 9000"
+SERVE_ARGS ?=
 # Jupyter refuses to start as root (common in containers) unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test setup doctor app test-latest lock clean
+.PHONY: lab test setup doctor app serve test-latest lock clean
 
 # The lock is installed without dependency resolution, so nothing newer slips in; pip check proves it is whole.
 $(STAMP): pyproject.toml $(LOCK)
@@ -47,6 +50,10 @@ doctor: $(STAMP)
 # Voila runs the app/ notebooks and shows only their text and widgets (no code); it has no root check.
 app: $(STAMP)
 	$(VENV)/bin/voila app/ --no-browser --Voila.ip=127.0.0.1 $(APP_ARGS)
+
+# The reranking service on this machine (127.0.0.1); Ctrl-C stops it after the accepted requests finish.
+serve: $(STAMP)
+	$(VENV)/bin/rerankkit serve $(SERVE_ARGS)
 
 test-latest:
 	TORCH="$(TORCH)" PYTHON="$(PYTHON)" scripts/lock env $(LATEST)

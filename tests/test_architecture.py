@@ -28,6 +28,7 @@ LAYERS: list[set[str]] = [
     {"retrieval"},  # first stages (BM25, dense)
     # doctor: the environment check that `rerankkit doctor` prints; exercises: the notebooks' self-checking exercises
     {"evaluation", "explain", "measure", "scale", "doctor", "exercises"},
+    {"serve"},  # the reranking service (Ray Serve app, API models, client): above scoring, beside nothing
     {"widgets", "cli", "notebook", "testing"},  # front ends and test helpers
 ]
 # Nothing in the library may import these (only tests, notebooks and users do).
