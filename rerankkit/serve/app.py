@@ -94,7 +94,7 @@ def _responses(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 def build_app(settings: ServeSettings, *, num_replicas: int | None = 1, autoscaling: dict | None = None,
-              cpus_per_replica: float = 1.0) -> Any:
+              cpus_per_replica: float = 1.0, gpus_per_replica: float = 0.0) -> Any:
     """The Ray Serve application (bound deployment) for ``settings``.
 
     Args:
@@ -103,6 +103,8 @@ def build_app(settings: ServeSettings, *, num_replicas: int | None = 1, autoscal
         autoscaling: Ray Serve autoscaling config, e.g. ``{"min_replicas": 1, "max_replicas": 4,
             "target_ongoing_requests": 8}``.
         cpus_per_replica: Logical CPUs Ray reserves for each replica.
+        gpus_per_replica: GPUs Ray reserves for each replica (0.5 puts two replicas on a GPU); with
+            ``device="auto"`` (the default) a replica with a GPU runs on it.
     """
     serve = require("ray.serve", feature=FEATURE)
     fastapi = require("fastapi", feature=FEATURE)
@@ -136,7 +138,7 @@ def build_app(settings: ServeSettings, *, num_replicas: int | None = 1, autoscal
         graceful_shutdown_wait_loop_s=0.5,
         graceful_shutdown_timeout_s=30,
         health_check_period_s=5,
-        ray_actor_options={"num_cpus": cpus_per_replica},
+        ray_actor_options={"num_cpus": cpus_per_replica, **({"num_gpus": gpus_per_replica} if gpus_per_replica else {})},
         **({"autoscaling_config": autoscaling} if autoscaling else {"num_replicas": num_replicas}),
     )
     @serve.ingress(api)
@@ -149,7 +151,7 @@ def build_app(settings: ServeSettings, *, num_replicas: int | None = 1, autoscal
             threads = settings.threads or max(1, int(cpus_per_replica))
             torch.set_num_threads(threads)
             self.settings = settings
-            self.rr = load(settings.model, **{"device": "cpu", **settings.load_options})
+            self.rr = load(settings.model, **settings.load_options)
             self.rr.forward(self.rr.encode([("warm", "up")]).input_ids, show_progress=False)  # first pass costs more
             self.replica = _replica_id()
             self.metrics = ServiceMetrics(replica=self.replica)

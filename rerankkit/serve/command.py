@@ -23,7 +23,7 @@ def settings_from_args(args: argparse.Namespace) -> Any:
     from rerankkit.serve.app import ServeSettings
     from rerankkit.serve.schemas import Limits
 
-    load_options: dict[str, Any] = {"dtype": args.dtype, "batch_size": args.batch_size}
+    load_options: dict[str, Any] = {"device": args.device, "dtype": args.dtype, "batch_size": args.batch_size}
     for name in ("max_length", "max_batch_tokens", "instruction", "revision"):
         if getattr(args, name) is not None:
             load_options[name] = getattr(args, name)
@@ -52,7 +52,8 @@ def run_serve(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     service = start(settings_from_args(args), host=args.host, port=args.port, replicas=args.replicas,
-                    autoscaling=autoscaling, cpus_per_replica=args.cpus_per_replica, address=args.address,
+                    autoscaling=autoscaling, cpus_per_replica=args.cpus_per_replica,
+                    gpus_per_replica=args.gpus_per_replica, address=args.address,
                     quiet=not args.verbose)
     try:
         import httpx
@@ -84,6 +85,8 @@ def add_serve_command(subparsers: argparse._SubParsersAction) -> argparse.Argume
         "serve", help="serve a reranker over HTTP on Ray Serve (TEI /rerank and Cohere /v1/rerank APIs)")
     cmd.add_argument("--model", default=None, help="hub id, folder, tiny-random or random:<hub id> "
                                                    "(default: $RERANKKIT_MODEL or BAAI/bge-reranker-v2-m3)")
+    cmd.add_argument("--device", default="auto", help="auto (a replica's GPU if it has one, else CPU), cpu or cuda "
+                                                      "(default: auto)")
     cmd.add_argument("--dtype", default="auto", help="auto, fp32, bf16, int8 or fastest (default: auto)")
     cmd.add_argument("--max-length", type=int, default=None, help="tokens per pair (default: 512)")
     cmd.add_argument("--batch-size", type=int, default=32, help="pairs per forward pass (default: 32)")
@@ -103,6 +106,8 @@ def add_serve_command(subparsers: argparse._SubParsersAction) -> argparse.Argume
     cmd.add_argument("--cpus-per-replica", type=float, default=None,
                      help="CPUs Ray reserves per replica (default: this machine's cores shared by the replicas; "
                           "1 on a cluster)")
+    cmd.add_argument("--gpus-per-replica", type=float, default=0.0,
+                     help="GPUs Ray reserves per replica; 0.5 puts two replicas on a GPU (default: 0, CPU only)")
     cmd.add_argument("--threads", type=int, default=None, help="torch threads per replica (default: its CPUs)")
     cmd.add_argument("--address", default=None, help="Ray cluster address (default: $RAY_ADDRESS; with neither, "
                                                      "Ray starts on this machine)")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -125,7 +124,7 @@ def replica_stats(metrics_text: str) -> dict[str, float]:
     """
     wanted = {"rerankkit_batch_requests_count": "batches", "rerankkit_batch_requests_sum": "batch_requests_sum",
               "rerankkit_batch_pairs_sum": "batch_pairs_sum", "rerankkit_queue_depth": "queue_depth"}
-    totals: Counter[str] = Counter()
+    totals: dict[str, float] = dict.fromkeys(wanted.values(), 0.0)
     for line in metrics_text.splitlines():
         if line.startswith("#") or " " not in line:
             continue

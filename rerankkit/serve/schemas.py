@@ -162,7 +162,7 @@ def request_models(limits: Limits) -> RequestModels:
         __doc__="POST /v1/rerank, as in the Cohere and Jina rerank APIs. Long documents are cut to max_length.",
         model=(StrictStr | None, Field(default=None, description="Accepted for compatibility; the service runs one model.")),
         query=(query, ...),
-        documents=(list[document], Field(min_length=1, max_length=limits.max_documents,  # type: ignore[valid-type]
+        documents=(list[document], Field(min_length=1, max_length=limits.max_documents,
                                          description=f"The documents to rank: {many}")),
         top_n=(int | None, Field(default=None, ge=1, strict=True, description="Return the best n (default: all).")),
         return_documents=(StrictBool, Field(default=False, description="Return each document's text.")),

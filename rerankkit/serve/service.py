@@ -104,6 +104,7 @@ def start(
     replicas: int = 1,
     autoscaling: dict[str, Any] | None = None,
     cpus_per_replica: float | None = None,
+    gpus_per_replica: float = 0.0,
     address: str | None = None,
     request_timeout_s: float = 120.0,
     quiet: bool = True,
@@ -124,6 +125,7 @@ def start(
             "target_ongoing_requests": 8}``.
         cpus_per_replica: Logical CPUs per replica (default: this machine's cores shared by the replicas
             when Ray starts here, 1 on a cluster).
+        gpus_per_replica: GPUs per replica (0: CPU only; with ``device="auto"`` a replica with a GPU uses it).
         address: Ray cluster address (default ``$RAY_ADDRESS``; none: start Ray here).
         request_timeout_s: A request still unanswered after this long gets 408.
         quiet: Keep Ray's and Serve's info lines (and access logs) off this terminal.
@@ -154,7 +156,8 @@ def start(
     logging_config = LoggingConfig(log_level="WARNING" if quiet else "INFO", enable_access_log=not quiet)
     serve.start(http_options=HTTPOptions(host=host, port=port, request_timeout_s=request_timeout_s),
                 logging_config=logging_config)
-    app = build_app(settings, num_replicas=replicas, autoscaling=autoscaling, cpus_per_replica=cpus_per_replica)
+    app = build_app(settings, num_replicas=replicas, autoscaling=autoscaling, cpus_per_replica=cpus_per_replica,
+                    gpus_per_replica=gpus_per_replica)
     try:
         serve.run(app, name=APP_NAME, route_prefix="/", logging_config=logging_config)
         url = f"http://{'127.0.0.1' if host in {'0.0.0.0', '::'} else host}:{port}"
