@@ -154,7 +154,7 @@ def build_app(settings: ServeSettings, *, num_replicas: int | None = 1, autoscal
             self.rr = load(settings.model, **settings.load_options)
             self.rr.forward(self.rr.encode([("warm", "up")]).input_ids, show_progress=False)  # first pass costs more
             self.replica = _replica_id()
-            self.metrics = ServiceMetrics(replica=self.replica)
+            self.stats = ServiceMetrics(replica=self.replica)
             self._batched.set_max_batch_size(settings.max_batch_requests)
             self._batched.set_batch_wait_timeout_s(settings.batch_wait_ms / 1000)
             self.threads = threads
@@ -169,25 +169,25 @@ def build_app(settings: ServeSettings, *, num_replicas: int | None = 1, autoscal
             try:
                 results = await asyncio.to_thread(score_jobs, self.rr, jobs, self.settings.limits)
             finally:
-                self.metrics.batch_seconds.observe(time.perf_counter() - started)
-            self.metrics.batch_requests.observe(len(jobs))
-            self.metrics.batch_pairs.observe(sum(job.n_pairs for job in jobs))
+                self.stats.batch_seconds.observe(time.perf_counter() - started)
+            self.stats.batch_requests.observe(len(jobs))
+            self.stats.batch_pairs.observe(sum(job.n_pairs for job in jobs))
             return results
 
         async def _score(self, endpoint: str, job: Job) -> Scored | Any:
             started = time.perf_counter()
-            self.metrics.queue_depth.inc()
+            self.stats.queue_depth.inc()
             try:
                 result = await self._batched(job)
             finally:
-                self.metrics.queue_depth.dec()
-                self.metrics.latency.labels(endpoint=endpoint).observe(time.perf_counter() - started)
+                self.stats.queue_depth.dec()
+                self.stats.latency.labels(endpoint=endpoint).observe(time.perf_counter() - started)
             status = result.error.status if result.error else 200
-            self.metrics.requests.labels(endpoint=endpoint, status=str(status)).inc()
+            self.stats.requests.labels(endpoint=endpoint, status=str(status)).inc()
             if result.error:
                 return _error(result.error.status, result.error.body())
-            self.metrics.pairs.inc(job.n_pairs)
-            self.metrics.tokens.inc(result.n_tokens)
+            self.stats.pairs.inc(job.n_pairs)
+            self.stats.tokens.inc(result.n_tokens)
             return result
 
         @api.post("/rerank", response_model=list[TEIRank], response_model_exclude_none=True,
@@ -249,7 +249,7 @@ def build_app(settings: ServeSettings, *, num_replicas: int | None = 1, autoscal
         @api.get("/metrics", summary="Prometheus metrics of the replica that answers",
                  response_class=Response, responses={200: {"content": {CONTENT_TYPE: {}}}})
         async def metrics(self) -> Any:
-            return Response(content=self.metrics.render(), media_type=CONTENT_TYPE)
+            return Response(content=self.stats.render(), media_type=CONTENT_TYPE)
 
     return RerankService.bind(settings)
 
