@@ -75,3 +75,17 @@ def test_score_jobs_refuses_only_the_request_over_a_limit(tiny):
     assert second.error is not None and second.error.field == "texts" and second.error.limit == 200
     assert third.error is None
     np.testing.assert_allclose(third.logits, tiny.score("q", ["a"] * 30), rtol=1e-5, atol=1e-5)
+
+
+def test_serve_command_options_become_the_services_settings():
+    from rerankkit.cli import build_parser
+    from rerankkit.serve.command import settings_from_args
+
+    args = build_parser().parse_args(["serve", "--model", "tiny-random:Qwen/Qwen3-Reranker-0.6B", "--dtype", "bf16",
+                                      "--instruction", "Find the product page", "--max-documents", "64",
+                                      "--max-queued-requests", "4", "--port", "9000", "--replicas", "2"])
+    settings = settings_from_args(args)
+    assert settings.model == "tiny-random:Qwen/Qwen3-Reranker-0.6B" and settings.max_queued_requests == 4
+    assert settings.load_options == {"device": "auto", "dtype": "bf16", "batch_size": 32,
+                                     "instruction": "Find the product page"}
+    assert settings.limits == Limits(max_documents=64) and (args.port, args.replicas) == (9000, 2)
