@@ -20,6 +20,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from rerankkit._utils.environment import installed_version
 from rerankkit._utils.optional import require
 from rerankkit.score_scale import sigmoid
@@ -194,28 +196,30 @@ def build_app(settings: ServeSettings, *, num_replicas: int | None = 1, autoscal
                   responses=_responses(413, 422, 503), summary="Rank texts for a query (Text Embeddings Inference)")
         async def rerank(self, request: TEIRequest) -> Any:  # type: ignore[valid-type]
             """Scores every text against the query; answers the texts' indices and scores, best first."""
-            job = Job(request.query, list(request.texts), truncate=request.truncate, field="texts")
+            body: Any = request  # built from Limits at run time: its fields are not known to the type checker
+            job = Job(body.query, list(body.texts), truncate=body.truncate, field="texts")
             result = await self._score("/rerank", job)
-            if not isinstance(result, Scored):
+            if not isinstance(result, Scored) or result.logits is None:
                 return result
-            scores = result.logits if request.raw_scores else sigmoid(result.logits)
+            scores = np.asarray(result.logits if body.raw_scores else sigmoid(result.logits))
             order = sorted(range(job.n_pairs), key=lambda i: -scores[i])
-            return [TEIRank(index=i, score=float(scores[i]), text=job.texts[i] if request.return_text else None)
+            return [TEIRank(index=i, score=float(scores[i]), text=job.texts[i] if body.return_text else None)
                     for i in order]
 
         @api.post("/v1/rerank", response_model=CohereResponse, response_model_exclude_none=True,
                   responses=_responses(413, 422, 503), summary="Rank documents for a query (Cohere / Jina)")
         async def rerank_v1(self, request: CohereRequest) -> Any:  # type: ignore[valid-type]
             """Scores every document against the query; answers the best top_n with relevance scores."""
-            texts = [d.text if isinstance(d, TextDocument) else d for d in request.documents]
-            job = Job(request.query, texts, truncate=True, field="documents")
+            body: Any = request
+            texts = [d.text if isinstance(d, TextDocument) else d for d in body.documents]
+            job = Job(body.query, texts, truncate=True, field="documents")
             result = await self._score("/v1/rerank", job)
-            if not isinstance(result, Scored):
+            if not isinstance(result, Scored) or result.logits is None:
                 return result
-            scores = sigmoid(result.logits)
-            order = sorted(range(job.n_pairs), key=lambda i: -scores[i])[: request.top_n]
+            scores = np.asarray(sigmoid(result.logits))
+            order = sorted(range(job.n_pairs), key=lambda i: -scores[i])[: body.top_n]
             rows = [{"index": i, "relevance_score": float(scores[i]),
-                     **({"document": {"text": texts[i]}} if request.return_documents else {})} for i in order]
+                     **({"document": {"text": texts[i]}} if body.return_documents else {})} for i in order]
             return {"id": str(uuid.uuid4()), "model": self.rr.info.model_id, "results": rows,
                     "usage": {"total_tokens": result.n_tokens},
                     "meta": {"api_version": {"version": "2"}, "billed_units": {"search_units": 1}}}
@@ -251,7 +255,7 @@ def build_app(settings: ServeSettings, *, num_replicas: int | None = 1, autoscal
         async def metrics(self) -> Any:
             return Response(content=self.stats.render(), media_type=CONTENT_TYPE)
 
-    return RerankService.bind(settings)
+    return RerankService.bind(settings)  # type: ignore[attr-defined]
 
 
 def _replica_id() -> str:
