@@ -4,6 +4,7 @@
 #   make test-fast   the inner loop: everything but the slow, browser and notebook tests (a few minutes)
 #   make test-ids    refresh tests/collected_ids.txt after adding, renaming or removing tests
 #   make app    the playground and the three explorers without code (Voila) at http://127.0.0.1:8866
+#   make serve  the reranking service (Ray Serve; TEI and Cohere rerank APIs) at http://127.0.0.1:8000
 # Both install the exact versions in requirements/lock.txt. Upkeep:
 #   make test-latest   the suite on the newest versions pyproject.toml allows (finds upstream breaks early)
 #   make lock          refresh requirements/lock.txt from that environment (after make test-latest passes)
@@ -19,13 +20,15 @@ STAMP  := $(VENV)/.installed
 LAB_ARGS ?=
 # Extra Voila options, e.g. make app APP_ARGS="--port=9999"
 APP_ARGS ?=
+# Options of rerankkit serve, e.g. make serve SERVE_ARGS="--model tiny-random --port 9000"
+SERVE_ARGS ?=
 # Jupyter refuses to start as root (common in containers) unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 # pytest-xdist workers; tests marked xdist_group("serial") (browsers, Ray, timing, peak memory) share one of them.
 TEST_WORKERS ?= 2
 PYTEST := -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
-.PHONY: lab test test-fast test-ids setup doctor app test-latest lock clean docs docs-serve
+.PHONY: lab test test-fast test-ids setup doctor app serve test-latest lock clean docs docs-serve
 
 # The lock is installed without dependency resolution, so nothing newer slips in; pip check proves it is whole.
 $(STAMP): pyproject.toml $(LOCK)
@@ -66,7 +69,11 @@ docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
 
 docs-serve: $(STAMP)
-	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve --strict --dev-addr 127.0.0.1:8000
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve --strict --dev-addr 127.0.0.1:8001
+
+# The reranking service on this machine (127.0.0.1); Ctrl-C stops it after the accepted requests finish.
+serve: $(STAMP)
+	$(VENV)/bin/rerankkit serve $(SERVE_ARGS)
 
 test-latest:
 	TORCH="$(TORCH)" PYTHON="$(PYTHON)" scripts/lock env $(LATEST)

@@ -1,4 +1,4 @@
-"""Command line: ``rerankkit check | score | download | models | doctor | bench | evaluate | prepare | rerank-dataset``.
+"""Command line: ``rerankkit check | score | download | models | doctor | bench | evaluate | prepare | rerank-dataset | serve``.
 
 Examples:
     rerankkit check                      # load the default model and run the classic first check
@@ -13,6 +13,7 @@ Examples:
     rerankkit bench --model tiny-random --dtypes fp32,int8 --interactive   # one rerank of 20 passages, cold and warm
     rerankkit bench --model tiny-random --long-vs-chunks 512 --chunk-length 128  # one long pair vs chunks
     rerankkit rerank-dataset pairs.jsonl --output scored/ --model tiny-random
+    rerankkit serve --model tiny-random          # a reranking service on http://127.0.0.1:8000 (Ray Serve)
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from rerankkit.evaluation.commands import add_commands as add_evaluation_command
 from rerankkit.examples import CHECK_EXAMPLES
 from rerankkit.scale.command import add_rerank_dataset_command
 from rerankkit.training.commands import add_commands as add_training_commands
+from rerankkit.serve.command import add_serve_command
 
 __all__ = ["main", "build_parser"]
 
@@ -346,6 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_evaluation_commands(sub, _add_model_args)
     add_rerank_dataset_command(sub)
     add_training_commands(sub)
+    add_serve_command(sub)
     return parser
 
 

