@@ -28,6 +28,10 @@ LAYERS: list[set[str]] = [
     {"retrieval"},  # first stages (BM25, dense)
     # doctor: the environment check that `rerankkit doctor` prints; exercises: the notebooks' self-checking exercises
     {"evaluation", "explain", "measure", "scale", "doctor", "exercises"},
+    # rag: a pipeline stage above retrieval and scoring; it reads the evaluation fixture and calibration's cut
+    {"rag"},
+    # integrations: LangChain and LlamaIndex adapters, thin like the front ends, but users' code imports them
+    {"integrations"},
     {"widgets", "cli", "notebook", "testing"},  # front ends and test helpers
 ]
 # Nothing in the library may import these (only tests, notebooks and users do).
