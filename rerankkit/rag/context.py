@@ -20,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import math
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -62,6 +63,8 @@ def token_counter(tokenizer: Any = None) -> Callable[[str], int]:
     """
     if tokenizer is None:
         return approximate_tokens
+    if isinstance(tokenizer, functools._lru_cache_wrapper):
+        return tokenizer  # already a (cached) counter
     if hasattr(tokenizer, "encode"):
         try:  # Hugging Face: count without special tokens; tiktoken's encode takes no such argument
             tokenizer.encode("a", add_special_tokens=False)
@@ -74,9 +77,10 @@ def token_counter(tokenizer: Any = None) -> Callable[[str], int]:
                     f"got {type(tokenizer).__name__}")
 
 
-def _trigrams(text: str) -> set[tuple[str, ...]]:
+@functools.lru_cache(maxsize=8192)  # a sweep compares the same chunks again and again
+def _trigrams(text: str) -> frozenset[tuple[str, ...]]:
     words = tokenize(text)
-    return {tuple(words[i:i + 3]) for i in range(max(1, len(words) - 2))}
+    return frozenset(tuple(words[i:i + 3]) for i in range(max(1, len(words) - 2)))
 
 
 def near_duplicate(a: str, b: str, threshold: float = DEDUPE_THRESHOLD) -> bool:

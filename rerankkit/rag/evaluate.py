@@ -5,14 +5,15 @@
 * **tokens**: context tokens spent per question;
 * **added latency**: the time :func:`~rerankkit.rag.rerank.rerank_texts` takes on the K candidates.
 
-:func:`sweep` reranks each question's 100 (the largest K) candidates once and reads every smaller K from
-them: a cross-encoder scores each pair on its own, so the order of a top-K subset is the order of their
-scores. :func:`rerank_latency` times each K separately. :func:`knee` picks the depth where recall stops
+:func:`sweep` reranks each question's 100 (the largest K) candidates once, and a chunk that several first
+stages found only once, and reads every smaller K from those scores: a cross-encoder scores each pair on its
+own, so the order of a top-K subset is the order of their scores. :func:`rerank_latency` times each K separately. :func:`knee` picks the depth where recall stops
 paying for the latency it costs.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rerankkit._utils.checks import check_positive_int
-from rerankkit.rag.context import Context, pack_context
+from rerankkit.rag.context import Context, pack_context, token_counter
 from rerankkit.rag.corpus import RagQuestion
 from rerankkit.rag.pipeline import RagPipeline
 from rerankkit.rag.rerank import rerank_texts
@@ -83,21 +84,27 @@ def sweep(pipeline: RagPipeline, questions: Sequence[RagQuestion], *, stages: Se
     if rerank and pipeline.reranker is None:
         raise ValueError("rerank=True needs a pipeline with a reranker")
     deepest = depths[-1]
+    count = functools.lru_cache(maxsize=None)(token_counter(tokenizer))  # each chunk is counted once
     records = []
+    logits: dict[tuple[str, str], float] = {}  # (question, chunk) -> logit: a chunk two stages found is scored once
     total = len(stages) * len(questions)
     with tqdm(total=total, desc="questions x first stages", disable=not show_progress) as bar:
         for stage in stages:
             for q in questions:
                 hits = pipeline.retrieve(q.text, stage=stage, k=deepest)
-                logits = ({h.chunk.id: h.score for h in pipeline.rerank(q.text, hits)} if rerank else {})
+                if rerank:
+                    new = [h for h in hits if (q.id, h.chunk.id) not in logits]
+                    if new:
+                        for h in pipeline.rerank(q.text, new):
+                            logits[(q.id, h.chunk.id)] = h.score
                 for k in depths:
                     top = hits[:k]
                     orders = {False: top}
                     if rerank:  # stable: ties keep first-stage order, as rerank_texts does
-                        orders[True] = sorted(top, key=lambda h: -logits[h.chunk.id])
+                        orders[True] = sorted(top, key=lambda h: -logits[(q.id, h.chunk.id)])
                     for reranked, ranked in orders.items():
                         for budget in budgets:
-                            ctx = pack_context(ranked, budget=budget, tokenizer=tokenizer)
+                            ctx = pack_context(ranked, budget=budget, tokenizer=count)
                             records.append({"stage": stage, "k": k, "budget": budget, "reranked": reranked,
                                             "question": q.id, "recall": context_recall(ctx, q.answer_docs),
                                             "precision": context_precision(ctx, q.answer_docs),

@@ -36,6 +36,7 @@ __all__ = ["VectorStore", "VectorRetriever", "milvus_uri", "URI_ENV", "EncoderMi
 URI_ENV = "RERANKKIT_MILVUS_URI"
 _INSERT_BATCH = 64  # chunks embedded and inserted per step: what an interrupted build keeps
 _MAX_QUERY = 16_384  # Milvus' largest query window
+_QUERY_CACHE = 4096  # query vectors kept (a sweep asks each first stage about the same questions)
 _PROPERTY = "rerankkit_build"  # collection property: encoder, dim and a fingerprint of the chunks
 
 
@@ -121,6 +122,7 @@ class VectorStore:
         self.client = pymilvus.MilvusClient(self.uri)
         self.chunks: list[RagChunk] = []
         self.embedded_now = 0  # chunks the last build() embedded (0 when it reopened a complete collection)
+        self._query_vectors: dict[str, np.ndarray] = {}
 
     def __repr__(self) -> str:
         return f"VectorStore({self.collection!r} at {self.uri!r}, {len(self.chunks)} chunks, {self.encoder.info.model_id})"
@@ -196,6 +198,7 @@ class VectorStore:
                                  "rebuild=True to embed these instead, or another collection=")
         else:
             self._create(chunks)
+        self.client.load_collection(self.collection)  # a reopened collection starts released (not searchable)
         # Similar lengths in one batch: less padding for the encoder to run through.
         missing = sorted(set(range(len(chunks))) - self._stored_rows(), key=lambda i: len(chunks[i].text))
         self.embedded_now = 0
@@ -233,7 +236,13 @@ class VectorStore:
 
     def search(self, query: str, k: int, *, rows: Sequence[int] | None = None) -> list[tuple[int, float]]:
         """``(row, cosine similarity)`` of the ``k`` chunks nearest to ``query`` (among ``rows``), best first."""
-        return self.search_vector(self.encoder.encode([check_query(query)], kind="query")[0], k, rows=rows)
+        query = check_query(query)
+        vector = self._query_vectors.get(query)
+        if vector is None:  # a hybrid asks again for the same query: encode it once
+            if len(self._query_vectors) >= _QUERY_CACHE:
+                self._query_vectors.clear()
+            vector = self._query_vectors[query] = self.encoder.encode([query], kind="query")[0]
+        return self.search_vector(vector, k, rows=rows)
 
     def retriever(self, rows: Sequence[int] | None = None) -> VectorRetriever:
         """This store as a first stage (``name``, ``corpus``, ``retrieve``), e.g. for a hybrid with BM25;

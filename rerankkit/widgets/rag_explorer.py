@@ -56,7 +56,7 @@ class RagExplorer(widgets.VBox):
                                          description="question", layout=FULL_WIDTH)
         self.stage = widgets.ToggleButtons(options=list(STAGES), value="hybrid", description="first stage")
         self.k = widgets.Dropdown(options=list(DEPTHS), value=20, description="K")
-        self.top_n = widgets.Dropdown(options=[("all that fit", 0), 3, 5, 10], value=0, description="N")
+        self.top_n = widgets.Dropdown(options=[("all that fit", 0), ("3", 3), ("5", 5), ("10", 10)], value=0, description="N")
         self.budget = widgets.Dropdown(options=list(BUDGETS), value=1024, description="budget")
         self.rerank = widgets.Checkbox(value=True, description="rerank")
         self.show_button = widgets.Button(description="Show context", button_style="primary")
