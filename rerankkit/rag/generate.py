@@ -69,7 +69,7 @@ def generate(messages: list[dict[str, str]], *, model: str | None = None, base_u
     client = openai.OpenAI(base_url=base_url or os.environ["OPENAI_BASE_URL"],
                            api_key=api_key or os.environ["OPENAI_API_KEY"], timeout=timeout, max_retries=0)
     name = model or os.environ[MODEL_ENV]
-    response = client.chat.completions.create(model=name, messages=messages, max_tokens=max_tokens,  # type: ignore[arg-type]
+    response = client.chat.completions.create(model=name, messages=messages, max_tokens=max_tokens,
                                               temperature=0)
     usage = getattr(response, "usage", None)
     return Answer(text=response.choices[0].message.content or "", model=response.model or name,

@@ -25,7 +25,7 @@ def test_show_renders_the_pipelines_context_and_the_settings_figures(rag_store, 
     answer = sum(c.split("#")[0] in q.answer_docs for c in expected.chunk_ids)
     assert app.context_view.value.count("class='rk-answer'") == answer
     assert app.context_view.value.count("class='rk-other'") == len(expected.chunks) - answer
-    assert "<table" in app.figures.value and "random weights" in app.children[0].value
+    assert "<table" in app.figures.value and "Random weights" in app.children[0].value
     app.rerank.value = False
     app.top_n.value = 3
     app.show_button.click()
