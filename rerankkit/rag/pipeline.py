@@ -1,6 +1,7 @@
 """Retrieve, rerank, pack: the pipeline over one chunked corpus, with three first stages.
 
-* ``bm25``: :class:`~rerankkit.retrieval.BM25Retriever` over the chunks' text;
+* ``bm25``: :class:`~rerankkit.retrieval.BM25Retriever` over the chunks' text (only chunks sharing a term with
+  the question);
 * ``dense``: the Milvus collection of :class:`~rerankkit.rag.store.VectorStore`;
 * ``hybrid``: :class:`~rerankkit.retrieval.HybridRetriever`, reciprocal rank fusion of the two.
 
@@ -31,6 +32,7 @@ from rerankkit.rag.chunks import RagChunk, chunk_documents
 from rerankkit.rag.context import Context, Order, pack_context
 from rerankkit.rag.rerank import CalibratedCut, rerank_texts
 from rerankkit.rag.store import VectorStore
+from rerankkit.retrieval.base import Candidate
 from rerankkit.retrieval.bm25 import BM25Retriever
 from rerankkit.retrieval.hybrid import HybridRetriever, Retriever
 from rerankkit.scoring.reranker import Reranker
@@ -57,6 +59,20 @@ class Hit:
     stage: str
 
 
+class _Matching:
+    """BM25 without the passages that share no term with the query: ranked after the matches in corpus order
+    (all scoring 0), they would fill a context, and a fusion, with arbitrary chunks (e.g. across languages)."""
+
+    name = "bm25"
+
+    def __init__(self, bm25: BM25Retriever) -> None:
+        self.bm25 = bm25
+        self.corpus = bm25.corpus
+
+    def retrieve(self, query: str, k: int | None = None) -> list[Candidate]:
+        return [c for c in self.bm25.retrieve(query, k) if c.score > 0]
+
+
 class RagPipeline:
     """First stages over the chunks of a built :class:`VectorStore`, and the reranker after them.
 
@@ -78,7 +94,7 @@ class RagPipeline:
         if not rows:
             raise ValueError("documents: none of these document ids is in the store")
         self.chunks: list[RagChunk] = [store.chunks[i] for i in rows]
-        bm25 = BM25Retriever([c.text for c in self.chunks])
+        bm25 = _Matching(BM25Retriever([c.text for c in self.chunks]))
         dense = store.retriever(None if documents is None else rows)
         self.stages: dict[str, Retriever] = {"bm25": bm25, "dense": dense,
                                              "hybrid": HybridRetriever([bm25, dense], depth=fusion_depth)}
