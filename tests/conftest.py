@@ -75,3 +75,24 @@ def notebook_runs(tmp_path_factory, tiny):
     runs = NotebookRuns(tmp_path_factory.mktemp("notebook-runs"), tiny)
     yield runs
     runs.close()
+
+
+@pytest.fixture(scope="session")
+def rag_corpus():
+    """The pooled offline RAG corpus (fixture and fact-set documents in English and Chinese)."""
+    from rerankkit.rag.corpus import pooled_corpus
+
+    return pooled_corpus(("en", "zh"))
+
+
+@pytest.fixture(scope="session")
+def rag_store(tiny, encoder, rag_corpus, tmp_path_factory):
+    """The pooled corpus chunked with tiny-random's tokenizer in a real Milvus Lite file (tiny-random-encoder)."""
+    pytest.importorskip("pymilvus")
+    from rerankkit.rag.chunks import chunk_documents
+    from rerankkit.rag.store import VectorStore
+
+    store = VectorStore(encoder, uri=tmp_path_factory.mktemp("milvus") / "chunks.db")
+    store.build(chunk_documents(rag_corpus.documents, tiny.tokenizer), show_progress=False)
+    yield store
+    store.close()

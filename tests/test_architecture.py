@@ -30,6 +30,10 @@ LAYERS: list[set[str]] = [
     {"evaluation", "explain", "measure", "scale", "doctor", "exercises"},
     {"training"},  # fine-tuning: builds on evaluation (EvalData, evaluate) for its data and before/after figures
     {"serve"},  # the reranking service (Ray Serve app, API models, client): above scoring, beside nothing
+    # rag: a pipeline stage above retrieval and scoring; it reads the evaluation fixture and calibration's cut
+    {"rag"},
+    # integrations: LangChain and LlamaIndex adapters, thin like the front ends, but users' code imports them
+    {"integrations"},
     {"widgets", "cli", "notebook", "testing"},  # front ends and test helpers
 ]
 # Nothing in the library may import these (only tests, notebooks and users do).

