@@ -18,6 +18,7 @@ import numpy as np
 
 from rerankkit._utils.checks import check_positive_int
 from rerankkit.retrieval.base import Candidate, check_query
+from rerankkit.retrieval.bm25 import BM25Retriever
 
 __all__ = ["reciprocal_rank_fusion", "HybridRetriever", "Retriever"]
 
@@ -52,8 +53,16 @@ def reciprocal_rank_fusion(rankings: Sequence[Sequence[int]], *, k: int = 60) ->
     return sorted(fused.items(), key=lambda item: -item[1])  # sorted() is stable: ties keep first-seen order
 
 
+def _no_match(retriever: Retriever, candidate: Candidate) -> bool:
+    # BM25 ranks every passage; a score of 0 means no query term occurs in it: no evidence, so no rank to fuse
+    # (else the fusion would reward the zero-score passages in corpus order).
+    return isinstance(retriever, BM25Retriever) and candidate.score <= 0.0
+
+
 class HybridRetriever:
     """Reciprocal rank fusion of retrievers that search the same corpus (e.g. BM25 and dense).
+
+    A BM25 passage that shares no term with the query (score 0) takes no rank in the fusion.
 
     Args:
         retrievers: Two or more first stages over one corpus (same passages, same order).
@@ -95,6 +104,7 @@ class HybridRetriever:
     def retrieve(self, query: str, k: int | None = None) -> list[Candidate]:
         """The best ``k`` passages by fused rank (default: every passage some retriever ranked), best first."""
         check_positive_int(k, "k", allow_none=True)
-        rankings = [[c.index for c in r.retrieve(check_query(query), k=self.depth)] for r in self.retrievers]
+        check_query(query)
+        rankings = [[c.index for c in r.retrieve(query, k=self.depth) if not _no_match(r, c)] for r in self.retrievers]
         fused = reciprocal_rank_fusion(rankings, k=self.k)[: k or None]
         return [Candidate(rank=r, index=i, score=s, text=self.corpus[i]) for r, (i, s) in enumerate(fused, 1)]

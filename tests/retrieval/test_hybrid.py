@@ -49,3 +49,10 @@ def test_hybrid_refuses_different_corpora_and_single_stage():
         HybridRetriever([BM25Retriever(CORPUS)])
     with pytest.raises(ValueError, match="query"):
         HybridRetriever([BM25Retriever(CORPUS), BM25Retriever(CORPUS)]).retrieve("  ")
+
+
+def test_bm25_passages_without_a_shared_term_take_no_rank():
+    a, b = BM25Retriever(CORPUS), BM25Retriever(CORPUS, k1=0.5)
+    got = HybridRetriever([a, b], depth=None).retrieve("pandas bamboo")
+    assert [c.index for c in got] == [3]  # only the passage with the query's terms, not the zero scores in order
+    assert HybridRetriever([a, b]).scores("pandas")[:3].tolist() == [0.0, 0.0, 0.0]
