@@ -161,3 +161,9 @@ def test_hints_survive_run_all():
     assert html.count("<details") == len(ex.hints) and "open" not in html.split("<details")[1].split(">")[0]
     assert str(ex.hint()).startswith(f"Hint 1 of {len(ex.hints)}")
     ex.reset_hints()
+
+
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")), ids=lambda p: p.name)
+def test_notebook_hint_cells_use_the_folded_hints(path):
+    text = path.read_text()
+    assert ".hint()" not in text, f"{path.name}: a hint() cell moves on to the next hint on every Run All"
