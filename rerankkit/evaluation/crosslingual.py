@@ -145,12 +145,12 @@ def _optimal_cuts(pos: np.ndarray, neg: np.ndarray) -> tuple[float, float]:
 
     A cut at a score ``c`` passes the same passages as any cut between the next lower score and ``c``, so the
     optimal cuts of one group are intervals ending at scores; this is the hull from the lowest to the highest
-    (``low`` is the score just below the lowest optimal one, or -inf).
+    (``low`` is the score just below the lowest optimal one, or 0: the scores are sigmoid scores).
     """
     values = np.unique(np.concatenate([pos, neg]))
     gains = _separation(pos, neg, values)
     best = np.flatnonzero(np.isclose(gains, gains.max()))
-    low = float(values[best[0] - 1]) if best[0] > 0 else float("-inf")
+    low = float(values[best[0] - 1]) if best[0] > 0 else 0.0  # scores are sigmoid scores, in [0, 1]
     return low, float(values[best[-1]])
 
 

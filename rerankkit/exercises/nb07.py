@@ -80,7 +80,8 @@ def _precision(answer: Any, scores: Any = None, labels: Any = None, threshold: f
 precision = Exercise(
     "07.2", "Precision at a threshold",
     "Given sigmoid scores of reranked pairs and their labels (1 relevant, 0 not), what is the **precision** at "
-    "threshold 0.5: of the pairs that pass, what share is relevant?",
+    "the cut `cut` (the median score, so that half the pairs pass whatever the weights): of the pairs at or "
+    "above it, what share is relevant?",
     hints=["Passing means sigmoid score >= threshold.",
            "precision = relevant passing pairs / passing pairs (recall would divide by all relevant pairs)."],
     checker=_precision, solution=SOLUTIONS["07.2"])

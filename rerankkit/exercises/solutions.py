@@ -124,9 +124,10 @@ SOLUTIONS: dict[str, Solution] = {
         "pairs = [(q, d, s) for q, docs in report.reranked.items() if q in data.qrels for d, s in docs.items()]\n"
         "scores = rerankkit.sigmoid(np.array([s for _, _, s in pairs]))\n"
         "labels = [int(data.qrels[q].get(d, 0) > 0) for q, d, _ in pairs]\n"
-        "passing = scores >= 0.5\n"
+        "cut = float(np.median(scores))\n"
+        "passing = scores >= cut\n"
         "answer = float(np.sum(passing & (np.array(labels) == 1)) / np.sum(passing))\n"
-        "nb07.precision.check(answer, scores=scores, labels=labels, threshold=0.5)",
+        "nb07.precision.check(answer, scores=scores, labels=labels, threshold=cut)",
         "Precision looks only at the pairs that pass: relevant among them over all of them. Unjudged documents "
         "count as not relevant, as in the notebook's precision-target section."),
 }

@@ -45,7 +45,8 @@ from rerankkit.scoring.info import MIN_MAX_LENGTH
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["ThreeLibraries", "load_three", "score_scales", "kept_tokens", "truncation_summary", "LIBRARIES"]
+__all__ = ["ThreeLibraries", "load_three", "default_limits", "score_scales", "kept_tokens", "truncation_summary",
+           "LIBRARIES"]
 
 LIBRARIES = ("FlagEmbedding", "sentence-transformers", "transformers")
 
@@ -105,6 +106,46 @@ def load_three(folder: str | os.PathLike, *, max_length: int = 512, device: str 
         tokenizer = AutoTokenizer.from_pretrained(os.fspath(path))
     flag.model.eval()
     return ThreeLibraries(os.fspath(path), max_length, flag, cross_encoder, model, tokenizer, device)
+
+
+def default_limits(folder: str | os.PathLike, *, device: str = "cpu") -> pd.DataFrame:
+    """How many tokens of a pair each library reads when the caller does not set ``max_length``.
+
+    Read from the libraries themselves: FlagReranker's constructor default (its query keeps at most 3/4 of it,
+    ``compute_score``'s rule), a ``CrossEncoder`` loaded without ``max_length`` (its ``max_seq_length``), and
+    the tokenizer's ``model_max_length``, which plain transformers uses with ``truncation=True``.
+
+    Returns:
+        ``library, max_length, query_at_most, rule``: one row per library.
+
+    Example:
+        >>> from rerankkit.models.synthetic import tiny_random_path
+        >>> default_limits(tiny_random_path())[["library", "max_length", "query_at_most"]].values.tolist()[0]
+        ['FlagReranker', 512, 384]
+    """
+    import inspect
+
+    import pandas as pd
+
+    path = check_model_folder(Path(folder), fix="pass a folder saved with save_pretrained (rr.info.path of a loaded model)")
+    sentence_transformers = require("sentence_transformers", feature="the library parity lab")
+    from transformers import AutoTokenizer
+
+    flag_default = inspect.signature(import_flagembedding().FlagReranker.__init__).parameters["max_length"].default
+    with quiet_transformers():
+        cross_encoder = sentence_transformers.CrossEncoder(os.fspath(path), device=device)
+        tokenizer = AutoTokenizer.from_pretrained(os.fspath(path))
+    ce_limit = int(cross_encoder.max_seq_length)
+    del cross_encoder
+    return pd.DataFrame([
+        {"library": "FlagReranker", "max_length": int(flag_default), "query_at_most": int(flag_default) * 3 // 4,
+         "rule": "query cut to 3/4 of max_length, then the passage cut to fit (only_second)"},
+        {"library": "CrossEncoder", "max_length": ce_limit, "query_at_most": ce_limit,
+         "rule": "the model's own limit; longest_first: the longer side loses a token at a time"},
+        {"library": "transformers", "max_length": int(tokenizer.model_max_length),
+         "query_at_most": int(tokenizer.model_max_length),
+         "rule": "truncation=True: the tokenizer's model_max_length, longest_first"},
+    ])
 
 
 def _check_pairs(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:

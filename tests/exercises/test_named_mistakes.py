@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import rerankkit
-from rerankkit.exercises import get, nb01, nb02, nb05, nb06, nb10
+from rerankkit.exercises import get, nb01, nb02, nb04, nb05, nb06, nb07, nb10
 from rerankkit.retrieval import tokenize
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
@@ -161,3 +161,43 @@ def test_hints_survive_run_all():
     assert html.count("<details") == len(ex.hints) and "open" not in html.split("<details")[1].split(">")[0]
     assert str(ex.hint()).startswith(f"Hint 1 of {len(ex.hints)}")
     ex.reset_hints()
+
+
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")), ids=lambda p: p.name)
+def test_notebook_hint_cells_use_the_folded_hints(path):
+    text = path.read_text()
+    assert ".hint()" not in text, f"{path.name}: a hint() cell moves on to the next hint on every Run All"
+
+
+@pytest.mark.slow
+def test_07_2_has_passing_pairs_and_rejects_recall_and_accuracy_on_the_notebook_run(rr):
+    from rerankkit.evaluation import evaluate, load_fixture
+
+    data = load_fixture()
+    report = evaluate(data, rr, top_n=20, show_progress=False)  # as notebook 07 runs it
+    pairs = [(q, d, s) for q, docs in report.reranked.items() if q in data.qrels for d, s in docs.items()]
+    scores = rerankkit.sigmoid(np.array([s for _, _, s in pairs]))
+    labels = np.array([int(data.qrels[q].get(d, 0) > 0) for q, d, _ in pairs])
+    cut = float(np.median(scores))  # the notebook's cut: half the pairs pass whatever the weights
+    passing = scores >= cut
+    right = float((passing & (labels == 1)).sum() / passing.sum())
+    check = nb07.precision.check
+    assert bool(check(right, scores=scores, labels=labels, threshold=cut))
+    recall = float((passing & (labels == 1)).sum() / labels.sum())
+    accuracy = float(np.mean(passing == (labels == 1)))
+    for wrong, reason in [(recall, "recall"), (accuracy, "accuracy")]:
+        assert abs(wrong - right) > 5e-3
+        rejected(check(wrong, scores=scores, labels=labels, threshold=cut), reason)
+
+
+def test_04_and_05_name_their_mistakes_on_the_notebook_numbers():
+    def dcg(gains):
+        return sum(g / np.log2(i + 2) for i, g in enumerate(gains))
+
+    top = [nb04.GRADES[d] for d in nb04.RANKING[:3]]
+    ideal = sorted(nb04.GRADES.values(), reverse=True)[:3]
+    rejected(nb04.ndcg.check(dcg([2 ** g - 1 for g in top]) / dcg([2 ** g - 1 for g in ideal])), "exponential")
+    rejected(nb04.ndcg.check(dcg([g > 0 for g in top]) / dcg([g > 0 for g in ideal])), "grades")
+    for wrong, reason in [(50 * 100 * 40.0, "multiplies"), (50 / 40.0, "one pair per query"),
+                          (50 * 100 / 40.0 / 60, "minutes")]:
+        rejected(nb05.workload_seconds.check(wrong, pairs_per_s=40.0, queries=50, top_n=100), reason)
