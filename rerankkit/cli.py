@@ -31,8 +31,8 @@ from rerankkit.errors import ModelUnavailableError
 from rerankkit.evaluation.commands import add_commands as add_evaluation_commands
 from rerankkit.examples import CHECK_EXAMPLES
 from rerankkit.scale.command import add_rerank_dataset_command
-from rerankkit.training.commands import add_commands as add_training_commands
 from rerankkit.serve.command import add_serve_command
+from rerankkit.training.commands import add_commands as add_training_commands
 
 __all__ = ["main", "build_parser"]
 

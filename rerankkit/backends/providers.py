@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from rerankkit._utils.cpu import INT8_DOT_FLAGS, cpu_flags
 from rerankkit._utils.optional import require
 from rerankkit.backends.base import (
     ExportedClassifier,
@@ -153,15 +154,21 @@ class OpenVinoStaticInt8:
             nncf = require("nncf", feature="the OpenVINO static int8 path")
             converted = _convert_to_openvino(ov, model)
             items = calibration_inputs(AutoTokenizer.from_pretrained(os.fspath(model_path)))
+            # Without an int8 dot-product instruction (VNNI, AMX) the CPU multiplies u8 by s8 into int16 pairs
+            # that saturate; NNCF's overflow fix keeps every layer's weights in 7 bits so they cannot.
+            overflow = nncf.OverflowFix.FIRST_LAYER if dot_product else nncf.OverflowFix.ENABLE
             with _quiet_nncf():
                 quantized = nncf.quantize(
                     converted, nncf.Dataset(items), model_type=nncf.ModelType.TRANSFORMER,
                     preset=nncf.QuantizationPreset.MIXED, subset_size=len(items), fast_bias_correction=True,
+                    advanced_parameters=nncf.AdvancedQuantizationParameters(overflow_fix=overflow),
                 )
             ov.save_model(quantized, os.fspath(workdir / "model-int8.xml"))
 
+        dot_product = bool(cpu_flags() & set(INT8_DOT_FLAGS))
         # The cache follows the calibration pairs and settings as well as the model.
-        recipe = calibration_key(model_type="transformer", preset="mixed", fast_bias_correction=True)
+        recipe = calibration_key(model_type="transformer", preset="mixed", fast_bias_correction=True,
+                                 overflow_fix="first_layer" if dot_product else "all")
         folder = atomic_build(cache_dir(model_path, f"{self.name}-{recipe}"), build)
         return _openvino_classifier(folder / "model-int8.xml", model.config, self.name)
 

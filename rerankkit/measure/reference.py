@@ -23,7 +23,8 @@ __all__ = ["reference_folder", "reference_runs", "reference_tables", "LENGTH_SCA
 LENGTH_SCALING = "length_scaling_*.json"
 LONG_VS_CHUNKS = "long_vs_chunks_*.json"
 INTERACTIVE = "interactive_latency_*.json"
-_TABLES = (LENGTH_SCALING, LONG_VS_CHUNKS, INTERACTIVE)
+# The runs of benchmarks/cpu_fast_paths.py (other benchmarks commit their own files beside them).
+FAST_PATHS = "cpu_fast_paths_*.json"
 
 _CHECKOUT = Path(__file__).resolve().parents[2] / "benchmarks" / "reference"
 
@@ -48,9 +49,7 @@ def reference_runs() -> tuple[list[tuple[Path, dict[str, Any]]], str]:
     folder, note = reference_folder()
     if folder is None:
         return [], note
-    tables = {path for pattern in _TABLES for path in folder.glob(pattern)}
-    return [(path, json.loads(path.read_text(encoding="utf-8")))
-            for path in sorted(folder.glob("*.json")) if path not in tables], ""
+    return [(path, json.loads(path.read_text(encoding="utf-8"))) for path in sorted(folder.glob(FAST_PATHS))], ""
 
 
 def reference_tables(pattern: str = LENGTH_SCALING) -> tuple[list[tuple[Path, dict[str, Any]]], str]:
