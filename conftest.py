@@ -60,6 +60,23 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         config.stash[_WHOLE_SUITE] = (ids, list(_skipped_modules))
         if config.getoption("--write-collected-ids"):
             write_collected_ids(ids)
+    if getattr(config.option, "loadgroup", False):
+        _name_groups(items)
+
+
+def _name_groups(items: list[pytest.Item]) -> None:
+    """Suffix each grouped test's id with ``@group``, which is how ``--dist loadgroup`` sends a group to one worker.
+
+    pytest-xdist 3.8 does this by assigning ``item._nodeid``, which pytest 9 no longer reads (the id lives in
+    ``item._id``), so without this every ``xdist_group`` test would be scheduled as if it had none.
+    """
+    from _pytest.nodeid import coerce_node_id
+
+    for item in items:
+        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                        for m in item.iter_markers("xdist_group")})
+        if names and not item.nodeid.endswith(f"@{'_'.join(names)}"):
+            item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(names)}")
 
 
 def _plain_id(item: pytest.Item) -> str:
