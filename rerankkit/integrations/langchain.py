@@ -53,7 +53,7 @@ class RerankkitCompressor(BaseDocumentCompressor):
     probability), ``rerank_rank``, ``rerank_truncated`` and ``rerank_tokens_cut``; with a ``score_cut``, also
     ``rerank_calibrated_probability``.
 
-    Args:
+    Attributes:
         reranker: A loaded reranker (build one with :meth:`from_model` to share one load between compressors).
         top_n: Documents kept (at least 1; None keeps all).
         score_cut: A :class:`~rerankkit.rag.rerank.CalibratedCut` for this model, or None.
@@ -100,7 +100,7 @@ class MilvusChunkRetriever(BaseRetriever):
     Each document's metadata holds ``chunk_id``, ``doc_id``, ``start``, ``end``, ``citation`` and
     ``vector_similarity`` (cosine).
 
-    Args:
+    Attributes:
         store: A built store.
         k: Chunks returned per query.
     """

@@ -69,7 +69,7 @@ class RerankkitPostprocessor(BaseNodePostprocessor):
     ``rerank_sigmoid`` (not a probability), ``rerank_rank``, ``rerank_truncated``, ``rerank_tokens_cut``
     (and ``rerank_calibrated_probability`` with a ``score_cut``).
 
-    Args:
+    Attributes:
         reranker: A loaded reranker (build one with :meth:`from_model` to share one load between postprocessors).
         top_n: Nodes kept (at least 1; None keeps all).
         score_cut: A :class:`~rerankkit.rag.rerank.CalibratedCut` for this model, or None.

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from rerankkit._utils.checks import check_text
 from rerankkit.text.chunking import chunk
@@ -58,7 +59,7 @@ class RagChunk:
                 "citation": self.citation}
 
 
-def chunk_documents(documents: Mapping[str, str], tokenizer, *, window: int = DEFAULT_WINDOW,
+def chunk_documents(documents: Mapping[str, str], tokenizer: Any, *, window: int = DEFAULT_WINDOW,
                     overlap: int = DEFAULT_OVERLAP) -> list[RagChunk]:
     """Cut every document into overlapping windows of ``window`` tokens of ``tokenizer``.
 
