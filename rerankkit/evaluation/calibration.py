@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -198,6 +198,17 @@ class Calibration:
                 "brier_sigmoid": self.brier_sigmoid, "brier_platt_cv": self.brier_platt}
 
 
+def _scored_pairs(reranker: Any, pairs: Any) -> tuple[Any, np.ndarray, np.ndarray]:
+    """The labelled pairs (default: :func:`labelled_pairs`), their raw logits and labels, checked."""
+    frame = labelled_pairs() if pairs is None else pairs
+    missing = {"query", "passage", "label"} - set(frame.columns)
+    if missing:
+        raise ValueError(f"pairs lacks columns {sorted(missing)}: pass the frame of labelled_pairs(...)")
+    logits = reranker.score(list(zip(frame["query"], frame["passage"])), show_progress=False)
+    x, y = _checked(logits, frame["label"].to_numpy())
+    return frame, x, y
+
+
 def calibrate(reranker: Reranker, pairs: pd.DataFrame | None = None, *, n_bins: int = 5, folds: int = 5
               ) -> Calibration:
     """Score labelled pairs with ``reranker`` and compare the plain sigmoid with Platt scaling.
@@ -215,12 +226,7 @@ def calibrate(reranker: Reranker, pairs: pd.DataFrame | None = None, *, n_bins: 
         (True, True)
     """
     metrics = require("sklearn.metrics", feature="calibration")
-    frame = labelled_pairs() if pairs is None else pairs
-    missing = {"query", "passage", "label"} - set(frame.columns)
-    if missing:
-        raise ValueError(f"pairs lacks columns {sorted(missing)}: pass the frame of labelled_pairs(...)")
-    logits = reranker.score(list(zip(frame["query"], frame["passage"])), show_progress=False)
-    x, y = _checked(logits, frame["label"].to_numpy())
+    frame, x, y = _scored_pairs(reranker, pairs)
     plain = np.asarray(sigmoid(x), dtype=np.float64)
     platt_cv = _cross_validated(x, y, folds)
     info = reranker.info
@@ -301,12 +307,7 @@ def precision_target_threshold(reranker: Reranker, pairs: pd.DataFrame | None = 
 
     if isinstance(target, bool) or not isinstance(target, (int, float)) or not 0 < target <= 1:
         raise ValueError(f"target must be a precision in (0, 1], got {target!r}")
-    frame = labelled_pairs() if pairs is None else pairs
-    missing = {"query", "passage", "label"} - set(frame.columns)
-    if missing:
-        raise ValueError(f"pairs lacks columns {sorted(missing)}: pass the frame of labelled_pairs(...)")
-    logits = reranker.score(list(zip(frame["query"], frame["passage"])), show_progress=False)
-    x, y = _checked(logits, frame["label"].to_numpy())
+    frame, x, y = _scored_pairs(reranker, pairs)
     if data is None:
         names = sorted(set(frame["set"])) if "set" in frame.columns else []
         data = f"{len(y)} labelled pairs ({', '.join(names)})" if names else f"{len(y)} labelled pairs"
