@@ -6,12 +6,25 @@ The session-wide ``tiny`` reranker is never changed by a test: a test that patch
 
 from __future__ import annotations
 
+import asyncio
 import copy
 
 import pytest
 
 import rerankkit
 from rerankkit.retrieval import DenseEncoder, load_encoder
+
+
+@pytest.fixture(autouse=True)
+def _no_event_loop_left_running():
+    """Fail the test that leaves an asyncio loop marked running in the test thread (a sync Playwright left open
+    does): every later sync-over-async call in that worker (Ray Serve handles, sync_playwright) would refuse."""
+    yield
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    raise AssertionError(f"this test left {loop!r} running in the test thread; run async work in its own thread")
 
 
 @pytest.fixture(scope="session")

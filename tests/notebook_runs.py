@@ -24,6 +24,7 @@ import sys
 import time
 import traceback
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,7 +140,9 @@ def _drive_playground(page, run: NotebookRun, tiny):
         n_pass=area.locator(".rk-card[data-passes='true']").count(),
         n_fail=area.locator(".rk-card[data-passes='false']").count(),
         colours={c.evaluate("e => getComputedStyle(e).borderLeftColor") for c in cards.all()},
-        random_banners=area.locator(".rk-banner", has_text="Random weights").count(),
+        # One notice per page: the notebook's banner at the top, and the widget points to it (or carries its own).
+        random_banners=page.locator(".rk-banner", has_text="Random weights").count(),
+        widget_labelled=area.locator(".rk-banner, .rk-notice-pointer").count(),
         rerank_disabled=rerank.is_disabled(),
     )
     area.locator(".rk-badge").scroll_into_view_if_needed()
@@ -251,6 +254,10 @@ class NotebookRuns:
         self.env = kernel_env(dict(os.environ))
         self._runs: dict[str, NotebookRun] = {}
         self._lab: _Lab | None = None
+        # Playwright's sync API marks an asyncio loop as running in the thread that started it, for as long as it
+        # lives: kept in the test's own thread, every later sync-over-async call there (Ray Serve handles, another
+        # sync_playwright) would refuse to run. The session's JupyterLab and Chromium live in a thread of their own.
+        self._lab_thread: ThreadPoolExecutor | None = None
 
     def __getitem__(self, name: str) -> NotebookRun:
         if name not in self._runs:
@@ -258,9 +265,15 @@ class NotebookRuns:
         return self._runs[name]
 
     def close(self) -> None:
-        if self._lab is not None:
-            self._lab.close()
+        if self._lab_thread is None:
+            return
+        try:
+            if self._lab is not None:
+                self._lab_thread.submit(self._lab.close).result()
+        finally:
             self._lab = None
+            self._lab_thread.shutdown()
+            self._lab_thread = None
 
     def _folder(self, name: str) -> Path:
         """A folder holding only a copy of the notebook: nothing may depend on the working directory."""
@@ -290,6 +303,11 @@ class NotebookRuns:
         return run
 
     def _run_in_lab(self, name: str) -> NotebookRun:
+        if self._lab_thread is None:
+            self._lab_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jupyterlab")
+        return self._lab_thread.submit(self._run_in_lab_thread, name).result()
+
+    def _run_in_lab_thread(self, name: str) -> NotebookRun:
         if self._lab is None:
             self._lab = _Lab(self.workdir, self.env)
         return self._lab.run(name, self._folder(name), self.tiny)

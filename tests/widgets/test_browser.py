@@ -52,7 +52,7 @@ def test_playground_in_jupyterlab(notebook_runs):
     assert (seen["n_pass"], seen["n_fail"]) == (expected_pass, len(passages) - expected_pass)
     assert seen["n_pass"] > 0 and seen["n_fail"] > 0
     assert seen["colours"] == {PASS_RGB, FAIL_RGB}
-    assert seen["random_banners"] >= 1
+    assert seen["random_banners"] == 1 and seen["widget_labelled"] >= 1
     assert not seen["rerank_disabled"]
     assert seen["screenshot_bytes"] > 10_000
     _committed_without_outputs(NOTEBOOK)
