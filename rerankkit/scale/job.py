@@ -20,8 +20,10 @@ import logging
 import math
 import os
 import shutil
+import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -345,7 +347,8 @@ def rerank_dataset(
                 num_gpus=gpus_per_actor or None,
             )
             # Parts of at most shard_rows rows: the unit a resumed job skips or redoes.
-            scored.write_parquet(str(output / "scores"), max_rows_per_file=shard_rows)
+            with _progress_on_stdout(show_progress) if quiet else nullcontext():
+                scored.write_parquet(str(output / "scores"), max_rows_per_file=shard_rows)
             stats = scored.stats()
         n_errors = _write_errors(output)
     seconds = time.perf_counter() - started
@@ -354,6 +357,34 @@ def rerank_dataset(
     (output / "job.json").write_text(json.dumps(manifest, indent=2))
     return RerankJob(output=output, n_pairs=n_pairs, n_already_done=int(len(done)), n_processed=int(max(n_todo, 0)),
                      n_errors=n_errors, seconds=seconds, stats=stats, settings=settings)
+
+
+# Ray Data logs its progress as lines (not bars) when stdout is no terminal, as in a notebook's kernel, and notes
+# where a sink wrote: output a reader should see, on stdout rather than mixed with errors on stderr. Its note that
+# it logs progress because stdout is no terminal tells a reader nothing.
+_PROGRESS_LINES = ("ray.data._internal.progress.logging_progress", "ray.data.dataset")
+_PROGRESS_NOTE = "ray.data._internal.progress"
+
+
+@contextmanager
+def _progress_on_stdout(show_progress: bool) -> Iterator[None]:
+    """Meanwhile, Ray Data's progress lines and sink notes go to stdout as plain messages (or nowhere)."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    loggers = [logging.getLogger(name) for name in (*_PROGRESS_LINES, _PROGRESS_NOTE)]
+    saved = [(lg.level, lg.propagate, lg.handlers[:]) for lg in loggers]
+    for lg in loggers[:-1]:
+        lg.handlers[:] = [handler]
+        lg.propagate = False
+        lg.setLevel(logging.INFO if show_progress else logging.WARNING)
+    loggers[-1].setLevel(logging.WARNING if show_progress else logging.ERROR)  # also: "bars disabled"
+    try:
+        yield
+    finally:
+        for lg, (level, propagate, handlers) in zip(loggers, saved, strict=True):
+            lg.handlers[:] = handlers
+            lg.propagate = propagate
+            lg.setLevel(level)
 
 
 def _is_paths(source: Any) -> bool:

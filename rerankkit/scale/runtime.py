@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -32,6 +34,30 @@ QUIET_LOCAL_ENV = {
     # (Ray's note that it enabled token authentication is a Python log, hidden with the other set-up notes.)
     "RAY_BACKEND_LOG_LEVEL": "fatal",
 }
+
+
+# Ray's C++ logger announces the level it read from RAY_BACKEND_LOG_LEVEL at INFO, before that level applies:
+# the one line a quiet start would otherwise print.
+_LEVEL_NOTE = "Set ray log level from environment variable RAY_BACKEND_LOG_LEVEL"
+
+
+@contextmanager
+def _without_level_note() -> Iterator[None]:
+    """Hold back what this process writes to file descriptor 2 meanwhile; replay all of it but Ray's level note."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            held.seek(0)
+            kept = [line for line in held.read().splitlines(keepends=True) if _LEVEL_NOTE.encode() not in line]
+            if kept:
+                os.write(2, b"".join(kept))
 
 
 def import_ray() -> Any:
@@ -83,7 +109,11 @@ def start_local(num_cpus: int | None = None, *, quiet: bool = True, runtime_env:
     if runtime_env:
         options["runtime_env"] = runtime_env
     # The dashboard needs ray[default]; Ray Data's progress bars and stats() tell the same story here.
-    ray.init(num_cpus=num_cpus or os.cpu_count() or 1, include_dashboard=False, **options)
+    if quiet:
+        with _without_level_note():
+            ray.init(num_cpus=num_cpus or os.cpu_count() or 1, include_dashboard=False, **options)
+    else:
+        ray.init(num_cpus=num_cpus or os.cpu_count() or 1, include_dashboard=False, **options)
     quiet_ray_logs(quiet)  # ray.init configures its loggers again
     return ray
 
