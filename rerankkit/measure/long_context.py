@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from rerankkit._utils.checks import check_positive_int
+from rerankkit._utils.hf import quiet_transformers
 from rerankkit.measure.timing import attention_flop_share, flops_per_pair, median_seconds
 from rerankkit.text.chunking import chunk
 
@@ -91,22 +92,25 @@ def long_document(tokenizer: Any, query: str, n_tokens: int) -> str:
     budget = n_tokens - overhead
     if budget < 1:
         raise ValueError(f"n_tokens={n_tokens} leaves no room for text beside the query: raise n_tokens")
-    passages = list(dict.fromkeys(t for name in cases.names() for case in cases.load(name).cases for t in case.texts))
-    pieces: list[str] = []
-    counted = 0
-    while counted < budget + 8:
-        pieces.extend(passages)
-        counted = len(tokenizer(" ".join(pieces), add_special_tokens=False)["input_ids"])
-    text = " ".join(pieces)
-    ids = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
-    end = ids["offset_mapping"][budget - 1][1]  # the first `budget` tokens of the text
-    for _ in range(8):  # re-tokenizing a cut can merge or split a piece: trim until it fits exactly
-        document = text[:end]
-        got = len(tokenizer(query, document)["input_ids"])
-        if got == n_tokens:
-            return document
-        end += 1 if got < n_tokens else -1
-    return document
+    # Texts longer than the tokenizer's limit are the point here, not a mistake to log ("Token indices ...").
+    with quiet_transformers():
+        passages = list(dict.fromkeys(t for name in cases.names() for case in cases.load(name).cases
+                                      for t in case.texts))
+        pieces: list[str] = []
+        counted = 0
+        while counted < budget + 8:
+            pieces.extend(passages)
+            counted = len(tokenizer(" ".join(pieces), add_special_tokens=False)["input_ids"])
+        text = " ".join(pieces)
+        ids = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        end = ids["offset_mapping"][budget - 1][1]  # the first `budget` tokens of the text
+        for _ in range(8):  # re-tokenizing a cut can merge or split a piece: trim until it fits exactly
+            document = text[:end]
+            got = len(tokenizer(query, document)["input_ids"])
+            if got == n_tokens:
+                return document
+            end += 1 if got < n_tokens else -1
+        return document
 
 
 def long_vs_chunks(
