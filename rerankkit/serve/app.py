@@ -113,6 +113,7 @@ def build_app(settings: ServeSettings, *, num_replicas: int | None = 1, autoscal
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import Response
     from ray.serve.config import BackpressureConfig
+    from starlette.exceptions import HTTPException as StarletteHTTPException
 
     limits = settings.limits
     models = request_models(limits)
@@ -131,6 +132,15 @@ def build_app(settings: ServeSettings, *, num_replicas: int | None = 1, autoscal
     @api.exception_handler(RequestValidationError)
     async def _invalid(request, exc):  # FastAPI's 422, with the field and the limit named first
         return _error(422, error_body(exc.errors()))
+
+    @api.exception_handler(StarletteHTTPException)
+    async def _http(request, exc):
+        # A body FastAPI cannot even decode (bytes that are not UTF-8 JSON) gets its bare 400; answer it as the
+        # other unreadable bodies are answered, so the documented codes stay the whole contract.
+        if exc.status_code == 400:
+            return _error(422, error_body([{"loc": ("body",), "type": "json_invalid",
+                                            "msg": f"not valid JSON in UTF-8 ({exc.detail})"}]))
+        return _error(exc.status_code, {"error": str(exc.detail), "error_type": "http"}, getattr(exc, "headers", None))
 
     @serve.deployment(
         name="Reranker",

@@ -122,7 +122,7 @@ class ErrorBody(BaseModel):
     """Every 4xx and 5xx answer: TEI's ``error`` and ``error_type``, and which field and limit it was about."""
 
     error: str = Field(description="What was wrong and how to fix it.")
-    error_type: str = Field(description="validation, too_large, overloaded or unavailable.")
+    error_type: str = Field(description="validation, too_large, overloaded, unavailable or http.")
     field: str | None = Field(default=None, description="The request field at fault, e.g. documents[3].")
     limit: int | float | None = Field(default=None, description="The limit that was exceeded, where one was.")
     detail: list[dict[str, Any]] | None = Field(default=None, description="Every validation problem found.")
