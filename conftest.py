@@ -19,6 +19,25 @@ os.environ.setdefault("RERANKKIT_MODEL", "tiny-random")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+
+def _share_the_cores() -> None:
+    """Under pytest-xdist, give each worker (and what it starts: kernels, Ray, the service) its share of the cores.
+
+    Two workers whose torch each runs one thread per core keep 2x the threads busy that the machine has; OpenMP
+    threads then spin-wait for each other, and small models (all the suite uses) ran 2.5x slower that way.
+    """
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0") or 0)
+    if workers < 2:
+        return
+    share = str(max(1, (os.cpu_count() or 1) // workers))
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, share)
+    if "torch" in sys.modules:  # torch read the variable when it was imported: set its pool too
+        sys.modules["torch"].set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
+
+
+_share_the_cores()
+
 ROOT = Path(__file__).resolve().parent
 COLLECTED_IDS = ROOT / "tests" / "collected_ids.txt"
 _WHOLE_SUITE = pytest.StashKey[tuple[list[str], list[str]]]()
