@@ -49,12 +49,14 @@ def run_serve(args: argparse.Namespace) -> int:
                        "max_replicas": args.max_replicas or max(args.min_replicas or 1, args.replicas),
                        "target_ongoing_requests": args.target_ongoing_requests}
     stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
     service = start(settings_from_args(args), host=args.host, port=args.port, replicas=args.replicas,
                     autoscaling=autoscaling, cpus_per_replica=args.cpus_per_replica,
                     gpus_per_replica=args.gpus_per_replica, address=args.address,
                     quiet=not args.verbose)
+    # After Ray started: its core worker installs a crash handler for SIGTERM that logs a stack dump and makes
+    # the process abort at exit; ours replaces it, so a SIGTERM is the same clean stop as Ctrl-C.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
     try:
         import httpx
 

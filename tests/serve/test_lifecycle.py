@@ -96,7 +96,8 @@ def test_a_replica_killed_under_load_gives_no_wrong_answer_and_the_service_recov
 
 def test_sigterm_lets_accepted_requests_finish(service, tiny):
     requests = [make_request(99, k) for k in range(8)]  # max_ongoing_requests of the test service
-    requests = [(q, docs * 10) for q, docs in requests]  # long enough to be in flight at the signal
+    # Long enough to be in flight at the signal, within the test service's 64 documents per request.
+    requests = [(q, (docs * 10)[:60]) for q, docs in requests]
 
     async def run():
         async with httpx.AsyncClient(timeout=120) as client:
@@ -107,7 +108,11 @@ def test_sigterm_lets_accepted_requests_finish(service, tiny):
             service.process.send_signal(signal.SIGTERM)
             return await asyncio.gather(*tasks, return_exceptions=True)
 
-    responses = asyncio.run(run())
+    try:
+        responses = asyncio.run(run())
+        returncode = service.process.wait(timeout=90)
+    finally:
+        service.stop()  # whatever happened, the next test starts a fresh service, not one still shutting down
     assert [check_answer(tiny, q, d, r) for (q, d), r in zip(requests, responses)] == [True] * 8
-    assert service.process.wait(timeout=90) == 0
+    assert returncode == 0
     assert "Stopped." in service.log.read_text()

@@ -112,8 +112,10 @@ def test_metrics_count_requests_pairs_and_batches(service):
 
 
 def test_concurrent_clients_are_batched_and_each_gets_its_own_scores(service, tiny):
-    queries = [f"query {i} about pandas" for i in range(24)]
-    docs = [[f"doc {i}-{j} " + "bamboo " * (j * 3 + i % 5) for j in range(6)] for i in range(24)]
+    # 8 clients at once: a burst arrives in the router's queue before any replica takes it, and the test
+    # service queues at most 8 requests (the overload test sends more and gets 503).
+    queries = [f"query {i} about pandas" for i in range(8)]
+    docs = [[f"doc {i}-{j} " + "bamboo " * (j * 3 + i % 5) for j in range(6)] for i in range(8)]
 
     async def run():
         async with AsyncRerankClient(service.url, api="tei") as client:
@@ -131,7 +133,8 @@ def test_concurrent_clients_are_batched_and_each_gets_its_own_scores(service, ti
 
 
 def test_overload_gets_503_with_retry_after_never_a_hang(service):
-    body = {"query": "q", "texts": ["panda bamboo " * 60] * 64, "truncate": True}
+    # About 4,000 tokens a request: under the test service's 8,000-token limit, so only the queue refuses.
+    body = {"query": "q", "texts": ["panda bamboo " * 60] * 32, "truncate": True}
 
     async def burst():
         async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=200)) as client:
