@@ -110,7 +110,8 @@ def main() -> None:
             "torch_threads": torch.get_num_threads(), "python": platform.python_version(),
             "ray": __import__("ray").__version__, "rerankkit": rerankkit.__version__,
             "loadavg_start": [round(x, 2) for x in loadavg_before], "loadavg_end": [round(x, 2) for x in os.getloadavg()],
-            "note": "shared 2-core machine, other jobs running; load generator on the same cores; loopback only",
+            "note": "loopback only; the load generator runs on the same cores as the service; the load average "
+                    "before the run and after each level says how busy the machine was",
             "levels": rows, "goals": goals,
         }, indent=2) + "\n")
         print(f"wrote {args.json}")
