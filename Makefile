@@ -24,7 +24,8 @@ APP_ARGS ?=
 SERVE_ARGS ?=
 # Jupyter refuses to start as root (common in containers) unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
-# pytest-xdist workers; tests marked xdist_group("serial") (browsers, Ray, timing, peak memory) share one of them.
+# pytest-xdist workers; each xdist_group runs in one worker: "browser" (the notebooks in JupyterLab, the browser
+# tests) and "serial" (Ray, the service, timing, peak memory).
 TEST_WORKERS ?= 2
 PYTEST := -m pytest -n $(TEST_WORKERS) --dist loadgroup
 

@@ -35,10 +35,11 @@ CHROMIUM_ARGS = [
     "--disable-extensions",
 ]
 SKIP_REASON = "needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"
-# The marks of every real-browser test: a browser beside other tests' work makes their timeouts a race.
+# The marks of every real-browser test. They share one worker (group "browser") with the notebook runs, whose
+# JupyterLab session they read, so two browsers never compete with each other.
 BROWSER_MARKS = [
     pytest.mark.browser,
-    pytest.mark.xdist_group("serial"),
+    pytest.mark.xdist_group("browser"),
     pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=SKIP_REASON),
 ]
 

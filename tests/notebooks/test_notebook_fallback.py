@@ -25,7 +25,7 @@ def _stream_text(nb) -> str:
 
 @pytest.mark.slow
 @pytest.mark.notebook
-@pytest.mark.xdist_group("serial")  # the same session's runs as tests/widgets/test_browser.py
+@pytest.mark.xdist_group("browser")  # the same session's runs as tests/widgets/test_browser.py
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_falls_back_to_tiny_random(name, notebook_runs):
     if not notebook_runs.use_browser:
