@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -48,6 +49,17 @@ def _safetensors_problem(path: Path) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=64)
+def _is_json(path: str, size: int, mtime_ns: int) -> bool:
+    """Whether the file parses as JSON; remembered per size and modification time (a tokenizer.json of a
+    250k-word vocabulary takes most of a second to parse, and a session loads the same folder many times)."""
+    try:
+        json.loads(Path(path).read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return True
+
+
 def problems(folder: Path) -> list[str]:
     """What is missing or damaged in a model folder (an empty list when it looks whole)."""
     found: list[str] = []
@@ -78,9 +90,8 @@ def problems(folder: Path) -> list[str]:
     for name in ("tokenizer.json", "tokenizer_config.json"):
         path = folder / name
         if path.is_file():
-            try:
-                json.loads(path.read_text(encoding="utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError):
+            stat = path.stat()
+            if not _is_json(str(path), stat.st_size, stat.st_mtime_ns):
                 found.append(f"{name} is damaged (not valid JSON)")
     if not any((folder / name).is_file() for name in _TOKENIZER_FILES):
         found.append("no tokenizer files (tokenizer.json, a SentencePiece model or a vocabulary)")
