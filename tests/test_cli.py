@@ -68,6 +68,7 @@ def test_download_offline_names_the_remedy(tmp_path, capsys, monkeypatch):
     assert "not in the Hugging Face cache" in err and "HF_HUB_OFFLINE" in err
 
 
+@pytest.mark.slow
 def test_console_script_entry_point():
     env = {**os.environ, "RERANKKIT_MODEL": "tiny-random"}
     out = subprocess.run([sys.executable, "-m", "rerankkit.cli", "score", "q", "p", "--json"],

@@ -64,6 +64,7 @@ def test_the_tested_environment_has_no_known_break():
     assert all(b.fix and b.what for b in KNOWN_BREAKS)
 
 
+@pytest.mark.slow
 def test_broken_environment_warns_at_import_and_load_names_versions_and_fix(broken_env):
     result = _run(broken_env, """
         import rerankkit
@@ -82,6 +83,7 @@ def test_broken_environment_warns_at_import_and_load_names_versions_and_fix(brok
     assert "Traceback" not in result.stdout
 
 
+@pytest.mark.slow
 def test_doctor_reports_the_broken_environment_with_the_fix(broken_env):
     result = _run(broken_env, """
         import sys

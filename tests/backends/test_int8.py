@@ -75,6 +75,7 @@ def test_default_backend_is_the_fastest_installed(monkeypatch):
     assert default_int8_backend() == "onnxruntime"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", INT8_BACKENDS)
 def test_int8_backend_agrees_with_fp32_within_tolerance(backend, int8_models, tiny):
     if backend not in int8_models:
@@ -178,6 +179,7 @@ def test_random_spec_of_base_and_unknown_names():
         synthetic.random_shape("random:acme/unknown")
 
 
+@pytest.mark.slow
 def test_random_spec_loads_labelled_timing_only(monkeypatch, tmp_path):
     # XLM-R's vocabulary: the real tokenizer's 250,002 ids (and the small fallback's 8,005) all fit.
     small = dict(vocab_size=250_002, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,

@@ -44,6 +44,7 @@ def test_check_on_an_empty_cache_names_each_missing_item_and_its_fix(caches, cap
     assert out.strip().splitlines()[-1].startswith("NOT ready for offline use: missing BAAI/bge-reranker-v2-m3")
 
 
+@pytest.mark.slow
 def test_check_passes_when_the_tiny_models_stand_in(caches, monkeypatch, capsys):
     tiny = tiny_random_path()  # built offline by the kit
     _into_hub_cache(caches, "rerankkit/tiny-reranker", tiny)

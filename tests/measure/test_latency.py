@@ -18,6 +18,7 @@ def test_requests_are_real_queries_with_distinct_candidates():
     assert interactive_requests(5, seed=1) == requests  # the seed fixes them
 
 
+@pytest.mark.slow
 def test_latency_table_has_cold_and_warm_rows_per_dtype():
     table = interactive_latency("tiny-random", dtypes=["fp32", "int8"], calls=4, n_candidates=20)
     assert list(table.columns) == list(LATENCY_COLUMNS)
@@ -57,6 +58,7 @@ def test_log_keeps_the_first_call_apart():
         log.add(float("nan"))
 
 
+@pytest.mark.slow
 def test_cli_interactive_prints_cold_and_warm(capsys):
     args = ["bench", "--model", "tiny-random", "--dtypes", "fp32", "--interactive", "--calls", "2",
             "--candidates", "5"]

@@ -19,6 +19,7 @@ def libs(tiny_path):
     return load_three(tiny_path, max_length=32)
 
 
+@pytest.mark.slow
 def test_each_library_default_scale_and_one_logit_behind_them(libs, tiny):
     frame = score_scales(libs, PAIRS)
     assert len(frame) == len(PAIRS) * len(LIBRARIES)

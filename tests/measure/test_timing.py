@@ -33,6 +33,7 @@ def table():
                      lengths=[16, "mixed"], repeats=3, warmup=1, n_batches=2)
 
 
+@pytest.mark.slow
 def test_table_has_one_row_per_cell_and_the_documented_columns(table):
     assert list(table.columns) == list(COLUMNS)
     assert len(table) == 2 * 3 * 2 * 2
@@ -71,6 +72,7 @@ def test_units_agree_with_each_other(table):
     assert not ok.timing_only.any()
 
 
+@pytest.mark.slow
 def test_model_flops_follow_the_dense_weights_of_the_model(table, tiny):
     """FLOPs per token at a fixed length, checked against the Linear weights counted in the torch model."""
     layer_weights = sum(m.weight.numel() for name, m in tiny.model.named_modules()
@@ -164,6 +166,7 @@ def test_gpu_fp16_and_bf16_rows_report_cuda_memory():  # pragma: no cover - runs
     assert ok.device.str.startswith("cuda").all()
 
 
+@pytest.mark.slow
 def test_cli_bench_prints_a_table_and_json(capsys):
     args = ["bench", "--model", "tiny-random", "--devices", "cpu", "--dtypes", "fp32", "--batch-sizes", "2",
             "--lengths", "16", "--repeats", "2", "--n-batches", "1"]
@@ -214,6 +217,7 @@ def test_time_budget_cuts_repeats_of_long_cells_only():
         benchmark("tiny-random", devices=["cpu"], max_cell_seconds=0)
 
 
+@pytest.mark.slow
 def test_cli_bench_length_scaling_reports_growth(capsys):
     args = ["bench", "--model", "tiny-random", "--devices", "cpu", "--batch-sizes", "1", "--n-batches", "1",
             "--lengths", "64,128", "--repeats", "1", "--max-cell-seconds", "30"]

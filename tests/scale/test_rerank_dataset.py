@@ -22,7 +22,7 @@ from rerankkit.cli import main  # noqa: E402
 from rerankkit.scale import done_row_ids, read_errors, read_scores, rerank_dataset  # noqa: E402
 
 # A Ray runtime takes both cores: nothing else runs beside it.
-pytestmark = pytest.mark.xdist_group("serial")
+pytestmark = [pytest.mark.xdist_group("serial"), pytest.mark.slow]  # every test here starts Ray
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -163,7 +163,6 @@ def _scorer_pids() -> set[int]:
     return pids
 
 
-@pytest.mark.slow
 def test_a_worker_killed_mid_job_loses_and_duplicates_nothing(tmp_path, tiny):
     pytest.importorskip("psutil")
     pairs = make_pairs(2400, seed=5)

@@ -28,6 +28,7 @@ def quick(monkeypatch, tmp_path):
     return measured
 
 
+@pytest.mark.slow
 def test_fastest_measures_once_then_reuses_the_cached_choice(quick, tmp_path):
     rr = rerankkit.load("tiny-random", device="cpu", dtype="fastest")
     assert len(quick) == 2 and rr.info.dtype in {"int8", "bf16"} and rr.info.backend == "torch"
@@ -42,6 +43,7 @@ def test_fastest_measures_once_then_reuses_the_cached_choice(quick, tmp_path):
     assert again.score("q", ["a", "b"]).shape == (2,)
 
 
+@pytest.mark.slow
 def test_the_cached_choice_is_keyed_by_machine_and_model(quick, monkeypatch, tiny_path, tmp_path):
     first = fastest.fastest_choice_path(tiny_path)
     monkeypatch.setattr(fastest, "machine_key", lambda: "another-cpu")
@@ -66,6 +68,7 @@ def test_fastest_may_pick_a_path_that_is_not_int8(quick, monkeypatch):
     assert rr.info.dtype == "bf16" and "not int8: bf16 won" in rr.info.backend_reason
 
 
+@pytest.mark.slow
 def test_the_env_override_wins_over_the_measurement(quick, monkeypatch):
     monkeypatch.setenv("RERANKKIT_INT8_BACKEND", "torch")
     rr = rerankkit.load("tiny-random", device="cpu", dtype="fastest")

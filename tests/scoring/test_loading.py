@@ -118,6 +118,7 @@ def test_hub_id_loads_offline_from_cache(tmp_path, tiny_path, monkeypatch):
     assert isinstance(rr.score("q", "p"), float)
 
 
+@pytest.mark.slow
 def test_hub_id_from_cache_by_environment(tmp_path, tiny_path):
     """In a fresh process the standard cache (HF_HOME) is found by hub id alone."""
     _fake_hub_cache(tmp_path / "hub", "BAAI/bge-reranker-v2-m3", Path(tiny_path))
@@ -196,6 +197,7 @@ def test_one_device_never_starts_a_process_pool(tiny):
     assert tiny.flag.pool is None
 
 
+@pytest.mark.slow
 def test_max_length_validation():
     with pytest.raises(ValueError, match="exceeds the limit of tiny-random: 512 tokens"):
         rerankkit.load("tiny-random", max_length=8192)
@@ -308,6 +310,7 @@ def fresh_trust_memory(monkeypatch):
     monkeypatch.setattr(trust, "_warned_licence", set())
 
 
+@pytest.mark.slow
 def test_folder_with_its_own_code_loads_only_on_request(tmp_path, tiny, fresh_trust_memory):
     from rerankkit.errors import RemoteCodeError, RemoteCodeWarning
     from rerankkit.testing import REMOTE_CODE_MODULE, remote_code_model
@@ -338,6 +341,7 @@ def test_remote_code_hub_model_is_refused_before_any_download(monkeypatch, fresh
         rerankkit.load("Alibaba-NLP/gte-multilingual-reranker-base")
 
 
+@pytest.mark.slow
 def test_revision_and_trust_remote_code_reach_the_hub_cache(tmp_path, monkeypatch, fresh_trust_memory):
     from rerankkit.errors import LicenceWarning, RemoteCodeWarning
     from rerankkit.testing import remote_code_model

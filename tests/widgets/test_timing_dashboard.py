@@ -18,6 +18,7 @@ def dashboard():
     return dash
 
 
+@pytest.mark.slow
 def test_run_fills_table_plots_and_progress(dashboard):
     dashboard.run_button.click()
     assert dashboard.error is None
@@ -59,6 +60,7 @@ def test_plots_refuse_a_table_where_nothing_ran():
         plots.plot_latency(pd.DataFrame({"x": [1]}))
 
 
+@pytest.mark.slow
 def test_unavailable_rows_collapse_with_their_reason_and_the_caveat_is_about_timing(dashboard):
     dashboard.run_button.click()
     page = dashboard.output.value
