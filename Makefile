@@ -1,7 +1,7 @@
 # Two entry points, each doing its own set-up on a fresh machine:
 #   make lab    JupyterLab on notebooks/ at http://127.0.0.1:8888
 #   make test   the whole test suite (library, doctests, notebooks, real-browser UI tests), on two cores
-#   make test-fast   the inner loop: everything but the slow, browser and notebook tests (a few minutes)
+#   make test-fast   the inner loop: everything but the slow, browser and notebook tests (about 3 minutes)
 #   make test-ids    refresh tests/collected_ids.txt after adding, renaming or removing tests
 #   make app    the playground and the three explorers without code (Voila) at http://127.0.0.1:8866
 #   make serve  the reranking service (Ray Serve; TEI and Cohere rerank APIs) at http://127.0.0.1:8000
