@@ -13,10 +13,13 @@ from rerankkit.display.style import random_weights_banner, styled
 from rerankkit.errors import ModelUnavailableError
 
 __all__ = ["model_badge", "page_banner", "status_html", "notice_html", "error_html", "busy", "friendly_message", "read_int",
-           "FULL_WIDTH", "REOPEN_HINT"]
+           "FULL_WIDTH", "FIELD_WIDTH", "REOPEN_HINT"]
 
 # Widgets fill the output area and never exceed it (no horizontal scrollbar); long words wrap.
 FULL_WIDTH = {"width": "100%", "max_width": "100%", "overflow": "hidden"}
+# A text box as wide as its box allows: ipywidgets adds a 2 px margin on each side, so a width of 100% would put
+# the right border outside the clipping box above (cut off in JupyterLab, gone in Voila).
+FIELD_WIDTH = "calc(100% - 4px)"
 # A re-opened notebook has no kernel behind its widgets: JupyterLab then says "Error displaying widget".
 REOPEN_HINT = "If this widget shows 'Error displaying widget' after the notebook was re-opened, run its cell again."
 

@@ -19,7 +19,16 @@ from rerankkit.errors import ConvergenceWarning, SlowExplanationWarning
 from rerankkit.explain import explain
 from rerankkit.explain.attributions import Explanation
 from rerankkit.explain.probes import ProbeTable, probes
-from rerankkit.widgets._common import FULL_WIDTH, busy, error_html, model_badge, notice_html, read_int, status_html
+from rerankkit.widgets._common import (
+    FIELD_WIDTH,
+    FULL_WIDTH,
+    busy,
+    error_html,
+    model_badge,
+    notice_html,
+    read_int,
+    status_html,
+)
 
 __all__ = ["ExplainExplorer", "EXAMPLE_PAIRS", "pair_choices"]
 
@@ -94,9 +103,9 @@ class ExplainExplorer(widgets.VBox):
                                      value=self.pairs[0][0] if self.pairs else TYPED, description="Pair",
                                      layout=widgets.Layout(width="auto", max_width="100%"))
         first = self.pairs[0] if self.pairs else ("", "", "")
-        self.query = widgets.Text(value=first[1], description="Query", layout=widgets.Layout(width="100%"))
+        self.query = widgets.Text(value=first[1], description="Query", layout=widgets.Layout(width=FIELD_WIDTH))
         self.passage = widgets.Textarea(value=first[2], description="Passage",
-                                        layout=widgets.Layout(width="100%", height="80px"))
+                                        layout=widgets.Layout(width=FIELD_WIDTH, height="80px"))
         self.method = widgets.ToggleButtons(options=[("integrated gradients", "integrated_gradients"),
                                                      ("occlusion", "occlusion")], description="Method")
         # A text box: a typed value that is refused or changed is said in the widget, not clamped silently.

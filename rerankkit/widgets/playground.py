@@ -35,6 +35,7 @@ from rerankkit.measure.latency import LatencyLog
 from rerankkit.models.hub import resolve_model_id
 from rerankkit.score_scale import THRESHOLD_PRESETS, UNCALIBRATED_NOTE, resolve_threshold
 from rerankkit.widgets._common import (
+    FIELD_WIDTH,
     FULL_WIDTH,
     busy,
     error_html,
@@ -169,10 +170,10 @@ class ScoringPlayground(widgets.VBox):
         self.max_length_limit = self._reranker.info.model_max_length if self._reranker else 8192
         self.badge = widgets.HTML()
         self.query = widgets.Text(value=query, description="Query", placeholder="Type a question",
-                                  layout=widgets.Layout(width="100%"))
+                                  layout=widgets.Layout(width=FIELD_WIDTH))
         self.passages = widgets.Textarea(
             value=passages if isinstance(passages, str) else "\n".join(passages), description="Passages",
-            placeholder="One passage per line", layout=widgets.Layout(width="100%", height="160px"),
+            placeholder="One passage per line", layout=widgets.Layout(width=FIELD_WIDTH, height="160px"),
         )
         # Plain text boxes: a typed value that is refused or changed is reported in the widget, never
         # clamped or dropped silently by the browser.

@@ -29,6 +29,7 @@ from rerankkit.display.style import (
 from rerankkit.errors import TruncationWarning
 from rerankkit.evaluation.pipeline import compare_stages, edit_passage
 from rerankkit.widgets._common import (
+    FIELD_WIDTH,
     FULL_WIDTH,
     busy,
     error_html,
@@ -155,7 +156,7 @@ class TrapExplorer(widgets.VBox):
         self.badge = widgets.HTML(model_badge(reranker.info) + self._encoder_line())
         self.case = widgets.Dropdown(
             options=[(f"{c.id} · {c.query[:70]}", c.id) for c in self.case_set],
-            value=case_id or self.case_set[0].id, description="Case", layout=widgets.Layout(width="100%"),
+            value=case_id or self.case_set[0].id, description="Case", layout=widgets.Layout(width=FIELD_WIDTH),
         )
         self.note = widgets.HTML()
         self.passage = widgets.Dropdown(description="Edit", layout=widgets.Layout(width="auto", max_width="100%"))
