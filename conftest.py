@@ -89,11 +89,16 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 GROUP_ORDER = {"browser": 0, "serial": 1}
 
 
+def _group_names(item: pytest.Item) -> list[str]:
+    """The names of the item's ``xdist_group`` marks, sorted and without repeats."""
+    return sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                   for m in item.iter_markers("xdist_group")})
+
+
 def _longest_groups_first(items: list[pytest.Item]) -> None:
     """Move the tests of the groups in :data:`GROUP_ORDER` to the front, in that order (stable otherwise)."""
     def rank(item: pytest.Item) -> int:
-        groups = [str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in item.iter_markers("xdist_group")]
-        return min((GROUP_ORDER.get(g, len(GROUP_ORDER)) for g in groups), default=len(GROUP_ORDER))
+        return min((GROUP_ORDER.get(g, len(GROUP_ORDER)) for g in _group_names(item)), default=len(GROUP_ORDER))
 
     items.sort(key=rank)
 
@@ -107,8 +112,7 @@ def _name_groups(items: list[pytest.Item]) -> None:
     from _pytest.nodeid import coerce_node_id
 
     for item in items:
-        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
-                        for m in item.iter_markers("xdist_group")})
+        names = _group_names(item)
         if names and not item.nodeid.endswith(f"@{'_'.join(names)}"):
             item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(names)}")
 
