@@ -13,7 +13,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from rerankkit._utils.optional import require
@@ -109,10 +109,7 @@ def start_local(num_cpus: int | None = None, *, quiet: bool = True, runtime_env:
     if runtime_env:
         options["runtime_env"] = runtime_env
     # The dashboard needs ray[default]; Ray Data's progress bars and stats() tell the same story here.
-    if quiet:
-        with _without_level_note():
-            ray.init(num_cpus=num_cpus or os.cpu_count() or 1, include_dashboard=False, **options)
-    else:
+    with _without_level_note() if quiet else nullcontext():
         ray.init(num_cpus=num_cpus or os.cpu_count() or 1, include_dashboard=False, **options)
     quiet_ray_logs(quiet)  # ray.init configures its loggers again
     return ray
