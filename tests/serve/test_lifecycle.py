@@ -94,6 +94,7 @@ def test_a_replica_killed_under_load_gives_no_wrong_answer_and_the_service_recov
     assert httpx.get(f"{service.url}/health").status_code == 200
 
 
+@pytest.mark.stops_service
 def test_sigterm_lets_accepted_requests_finish(service, tiny):
     requests = [make_request(99, k) for k in range(8)]  # max_ongoing_requests of the test service
     # Long enough to be in flight at the signal, within the test service's 64 documents per request.
