@@ -37,11 +37,8 @@ CHROMIUM_ARGS = [
 SKIP_REASON = "needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"
 # The marks of every real-browser test. They share one worker (group "browser") with the notebook runs, whose
 # JupyterLab session they read, so two browsers never compete with each other.
-BROWSER_MARKS = [
-    pytest.mark.browser,
-    pytest.mark.xdist_group("browser"),
-    pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=SKIP_REASON),
-]
+NEEDS_CHROMIUM = pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=SKIP_REASON)
+BROWSER_MARKS = [pytest.mark.browser, pytest.mark.xdist_group("browser"), NEEDS_CHROMIUM]
 
 
 def chromium_available() -> bool:

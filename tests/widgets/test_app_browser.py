@@ -1,35 +1,45 @@
-"""Real-browser test of the app view: Voila serves app/, Chromium opens the playground page and it answers a click.
+"""The app view: Voila serves app/ and runs each page once; Chromium opens the playground and it answers a click.
 
-Voila runs on 127.0.0.1 (free port, random token, throw-away Jupyter folders) with ``tiny-random``; the page must
-show the text and the widget but none of the code.
+Voila runs on 127.0.0.1 (free port, random token, throw-away Jupyter folders, tracebacks shown) with ``tiny-random``
+for the whole module. Every page is asked for over HTTP: Voila runs its notebook on the server and the page must
+hold no error (this is the app notebooks' only run in the suite). The playground page must then show the text and
+the widget but none of the code, and answer a click in Chromium.
 """
 
 from __future__ import annotations
 
+import html
+import re
 import secrets
 import sys
 import urllib.request
 
 import pytest
-from chromium import BROWSER_MARKS, ROOT, free_port, launch, server_env, start_server, stop_server, wait_for_server
+from chromium import NEEDS_CHROMIUM, ROOT, free_port, launch, server_env, start_server, stop_server, wait_for_server
+from page_checks import page_problems
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright Python package (pip install playwright)")
 pytest.importorskip("voila", reason='needs voila (pip install "rerankkit[app]")')
-from page_checks import page_problems  # noqa: E402 (after the skips: it is only for pages in a browser)
 
+PAGES = sorted(p.name for p in (ROOT / "app").glob("*.ipynb"))
 PAGE = "1_scoring_playground.ipynb"
+# What Voila puts in a page whose notebook failed: the kernel's traceback (--show_tracebacks), or its time-out note.
+FAILED = re.compile(r"Traceback \(most recent call last\)|There was an error when executing cell|Cell execution timed out")
 
-pytestmark = BROWSER_MARKS
+
+def on_voila(test):
+    """The marks of a test of the module's one Voila: slow, on the browser tests' worker (whose pages it serves)."""
+    return pytest.mark.slow(pytest.mark.xdist_group("browser")(test))
 
 
-@pytest.fixture
-def voila(tmp_path):
+@pytest.fixture(scope="module")
+def voila(tmp_path_factory):
     """Voila on app/; yields (base url, token); its process group is ended by id afterwards."""
+    tmp_path = tmp_path_factory.mktemp("voila")
     port, token = free_port(), secrets.token_hex(16)
     env = server_env(tmp_path, RERANKKIT_MODEL="tiny-random")
     log = tmp_path / "voila.log"
     command = [sys.executable, "-m", "voila", str(ROOT / "app"), "--no-browser", "--Voila.ip=127.0.0.1",
-               f"--port={port}", f"--token={token}"]
+               f"--port={port}", f"--token={token}", "--show_tracebacks=True"]
     proc = start_server(command, cwd=ROOT, env=env, log=log)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -40,7 +50,35 @@ def voila(tmp_path):
     assert proc.poll() is not None, "voila is still running"
 
 
+def page_text(page_html: str) -> str:
+    """The text of a served page, without its tags (Voila colours a traceback span by span)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", page_html))
+
+
+def test_page_text_finds_a_traceback_split_into_coloured_spans():
+    served = '<pre><span class="ansi-red-fg">ValueError</span>  Traceback (most recent call last)</pre>'
+    assert FAILED.search(page_text(served)) and not FAILED.search(page_text("<p>Rerank &amp; read</p>"))
+
+
+@on_voila
+@pytest.mark.parametrize("name", PAGES)
+def test_every_app_page_runs_in_voila_without_an_error(voila, name):
+    base, token = voila
+    # The home page's listing is drawn by a script bundle, so each page is asked for directly: Voila runs its
+    # notebook on the server, top to bottom, before the page is complete.
+    with urllib.request.urlopen(f"{base}/voila/render/{name}?token={token}", timeout=300) as response:
+        assert response.status == 200
+        text = page_text(response.read().decode("utf-8"))
+    failed = FAILED.search(text)
+    assert failed is None, f"{name} failed in Voila:\n{text[max(0, failed.start() - 1500):failed.end() + 1500]}"
+
+
+@on_voila
+@pytest.mark.browser
+@NEEDS_CHROMIUM
 def test_playground_page_answers_a_click(voila, tiny):
+    sync_api = pytest.importorskip("playwright.sync_api",
+                                   reason="needs the playwright Python package (pip install playwright)")
     base, token = voila
     query = "Which city is the capital of France?"
     with sync_api.sync_playwright() as pw:
@@ -48,11 +86,6 @@ def test_playground_page_answers_a_click(voila, tiny):
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 1400})
             page.set_default_timeout(60_000)
-            # Every page is served (the home page's listing is drawn by a script bundle, so the pages are asked
-            # for directly: each one runs its notebook on the server and answers 200).
-            for name in sorted(p.name for p in (ROOT / "app").glob("*.ipynb")):
-                with urllib.request.urlopen(f"{base}/voila/render/{name}?token={token}", timeout=300) as response:
-                    assert response.status == 200, name
             page.goto(f"{base}/voila/render/{PAGE}?token={token}")
             rerank = page.locator("button.widget-button", has_text="Rerank")
             rerank.wait_for(state="visible", timeout=240_000)
