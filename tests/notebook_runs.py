@@ -55,6 +55,17 @@ STATE_JS = """() => {
                               .map(t => t.slice(0, 200));
   return {prompts, tracebacks, stderr, banners, widgetErrors};
 }"""
+# What the wait for Run All reads every half second: textContent only (innerText would lay out the whole page on
+# each poll, work the kernel's core then shares with the renderer).
+POLL_JS = """() => {
+  const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+  if (!panel) return null;
+  const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].map(e => e.textContent.trim());
+  const texts = [...panel.querySelectorAll('.jp-OutputArea-output')].map(o => o.textContent);
+  const idle = [...document.querySelectorAll('.jp-StatusBar-Widget')].some(e => e.textContent.includes('| Idle'));
+  return {prompts, idle, failed: texts.some(t => t.includes('Traceback (most recent call last)')),
+          widgetErrors: texts.filter(t => t.includes('Error displaying widget')).map(t => t.slice(0, 200))};
+}"""
 # The notebook as JupyterLab holds it (nbformat JSON, outputs included); needs --LabApp.expose_app_in_browser.
 NOTEBOOK_JS = """() => {
   const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
@@ -438,16 +449,16 @@ class _Lab:
 def _wait_until_run(page, name: str, timeout_s: float = 400) -> dict:
     """Wait until Run All has finished (every prompt numbered) or stopped at an error; the final state."""
     deadline = time.monotonic() + timeout_s
-    state: dict = {}
+    poll: dict = {}
     seen_errors: set[str] = set()
     while time.monotonic() < deadline:
-        state = page.evaluate(STATE_JS) or {}
-        seen_errors.update(state.get("widgetErrors", []))  # during the run, not only at the end
-        prompts = state.get("prompts", [])
-        idle = page.locator(".jp-StatusBar-Widget", has_text="| Idle").count() > 0
+        poll = page.evaluate(POLL_JS) or {}
+        seen_errors.update(poll.get("widgetErrors", []))  # during the run, not only at the end
+        prompts = poll.get("prompts", [])
         finished = prompts and all(p[1:-2].isdigit() for p in prompts)
-        if state.get("tracebacks") or (idle and finished):
-            state["widgetErrors"] = sorted(seen_errors)
+        if poll.get("failed") or (poll.get("idle") and finished):
+            state = page.evaluate(STATE_JS)
+            state["widgetErrors"] = sorted(seen_errors | set(state["widgetErrors"]))
             return state
-        page.wait_for_timeout(250)  # the page keeps running while the test waits (a sleep would block it)
-    raise AssertionError(f"{name}: Run All did not finish within {timeout_s:.0f} s; prompts {state.get('prompts')}")
+        page.wait_for_timeout(500)  # the page keeps running while the test waits (a sleep would block it)
+    raise AssertionError(f"{name}: Run All did not finish within {timeout_s:.0f} s; prompts {poll.get('prompts')}")
