@@ -21,6 +21,7 @@ from rerankkit.backends.base import cache_dir, export_onnx
 from rerankkit.examples import DEFAULT_GROUPS
 from rerankkit.measure.agreement import agreement
 from rerankkit.models import synthetic
+from rerankkit.models.xlmr_tokenizer import real_tokenizer_path
 
 # The stated tolerance of an int8 path against fp32, relative to the spread of the fp32 logits
 # over the groups (tiny-random's logits span several units, so absolute figures would say little).
@@ -180,11 +181,14 @@ def test_random_spec_of_base_and_unknown_names():
 
 
 @pytest.mark.slow
-def test_random_spec_loads_labelled_timing_only(monkeypatch, tmp_path):
+def test_random_spec_loads_labelled_timing_only(monkeypatch, tmp_path, tiny):
     # XLM-R's vocabulary: the real tokenizer's 250,002 ids (and the small fallback's 8,005) all fit.
     small = dict(vocab_size=250_002, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
                  max_position_embeddings=130, type_vocab_size=1)
     monkeypatch.setitem(synthetic.RANDOM_SHAPES, "acme/small-reranker", small)
+    tokenizer = real_tokenizer_path()  # built for the session's tiny-random: the new cache shares it, not rebuilds it
+    if tokenizer is not None:
+        (tmp_path / tokenizer.name).symlink_to(tokenizer, target_is_directory=True)
     monkeypatch.setenv("RERANKKIT_CACHE", str(tmp_path))
     rr = rerankkit.load("random:acme/small-reranker", device="cpu")
     assert rr.info.random_weights and rr.info.timing_only
@@ -194,7 +198,7 @@ def test_random_spec_loads_labelled_timing_only(monkeypatch, tmp_path):
     marker = json.loads((tmp_path / rr.info.path.split("/")[-1] / synthetic.MARKER_FILE).read_text())
     assert marker["timing_only"] and marker["random_weights"] and marker["shape_of"] == "acme/small-reranker"
     assert rr.score("q", ["a", "b"]).shape == (2,)
-    assert len(rr.tokenizer) == len(rerankkit.load("tiny-random").tokenizer)  # the same tokenizer as tiny-random
+    assert len(rr.tokenizer) == len(tiny.tokenizer)  # the same tokenizer as tiny-random
     # Built once: loading again reuses the folder.
     assert rerankkit.load("random:acme/small-reranker", device="cpu").info.path == rr.info.path
     assert len(list(tmp_path.glob("random-acme--small-reranker-*"))) == 1
