@@ -60,8 +60,26 @@ def _is_json(path: str, size: int, mtime_ns: int) -> bool:
     return True
 
 
-def problems(folder: Path) -> list[str]:
-    """What is missing or damaged in a model folder (an empty list when it looks whole)."""
+# JSON files larger than this get the quick check (first and last characters) when ``thorough`` is False.
+_QUICK_JSON_BYTES = 1 << 20
+
+
+def _json_ends_look_whole(path: Path, size: int) -> bool:
+    """Whether the file starts with ``{`` and ends with ``}`` (blanks aside): a cut-off download does not."""
+    with path.open("rb") as fh:
+        head = fh.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+        fh.seek(max(0, size - 64))
+        tail = fh.read().rstrip()
+    return head.startswith(b"{") and tail.endswith(b"}")
+
+
+def problems(folder: Path, *, thorough: bool = True) -> list[str]:
+    """What is missing or damaged in a model folder (an empty list when it looks whole).
+
+    ``thorough=False`` parses only the JSON files under 1 MB and checks the larger ones (a tokenizer.json of a
+    250k-word vocabulary, most of a second to parse) for a cut-off end: what a loader runs before every load,
+    and again thoroughly if the load then fails.
+    """
     found: list[str] = []
     config = folder / "config.json"
     if not config.is_file():
@@ -91,15 +109,21 @@ def problems(folder: Path) -> list[str]:
         path = folder / name
         if path.is_file():
             stat = path.stat()
-            if not _is_json(str(path), stat.st_size, stat.st_mtime_ns):
+            if not thorough and stat.st_size > _QUICK_JSON_BYTES:
+                whole = _json_ends_look_whole(path, stat.st_size)
+            else:
+                whole = _is_json(str(path), stat.st_size, stat.st_mtime_ns)
+            if not whole:
                 found.append(f"{name} is damaged (not valid JSON)")
     if not any((folder / name).is_file() for name in _TOKENIZER_FILES):
         found.append("no tokenizer files (tokenizer.json, a SentencePiece model or a vocabulary)")
     return found
 
 
-def check_model_folder(folder: Path, *, fix: str) -> Path:
+def check_model_folder(folder: Path, *, fix: str, thorough: bool = True, cause: BaseException | None = None) -> Path:
     """Return ``folder`` if it looks whole; else a :class:`ModelUnavailableError` naming it, each problem and ``fix``.
+
+    ``thorough`` is passed to :func:`problems`; ``cause`` is the error a load raised, when the check explains it.
 
     Example:
         >>> import tempfile, pathlib
@@ -108,7 +132,8 @@ def check_model_folder(folder: Path, *, fix: str) -> Path:
         ...
         rerankkit.errors.ModelUnavailableError: ...config.json is missing; no weights ...Fix: run X
     """
-    found = problems(folder)
+    found = problems(folder, thorough=thorough)
     if found:
-        raise ModelUnavailableError(f"the model folder {folder} is incomplete or damaged: {'; '.join(found)}. Fix: {fix}")
+        raise ModelUnavailableError(
+            f"the model folder {folder} is incomplete or damaged: {'; '.join(found)}. Fix: {fix}") from cause
     return folder

@@ -138,7 +138,8 @@ def load(
     else:
         check_remote_code(spec, known=known, folder=None, trust_remote_code=trust_remote_code, revision=revision)
         path = local_model_folder(spec, lambda hub_id: fetch_model(hub_id, cache_dir=cache_dir, revision=revision))
-    check_model_folder(path, fix=_folder_fix(spec, path))
+    # The quick check here; the thorough one (every JSON file parsed) only if the load below fails.
+    check_model_folder(path, fix=_folder_fix(spec, path), thorough=False)
     check_remote_code(spec, known=None, folder=path, trust_remote_code=trust_remote_code, revision=revision)
 
     from transformers import AutoConfig
@@ -172,26 +173,31 @@ def load(
     limit = model_limit(config, known)
     max_length = check_max_length(max_length, limit, spec)
 
-    if own_decoder:
-        assert known is not None
-        flag = load_answer_token_reranker(
-            os.fspath(path), known.family, device=devices[0], torch_dtype=torch_dtype(resolved_dtype),
-            instruction=instruction, batch_size=batch_size, max_length=max_length,
-        )
-        flag_class = type(flag).__name__
-    else:
-        assert flag_class is not None
-        with quiet_transformers():
-            flag = _flag_class(flag_class)(
-                os.fspath(path),
-                use_fp16=resolved_dtype == "fp16",
-                devices=devices,
-                max_length=max_length,
-                batch_size=batch_size,
-                normalize=False,
-                cache_dir=os.fspath(cache_dir) if cache_dir is not None else None,
-                trust_remote_code=trust_remote_code,
+    try:
+        if own_decoder:
+            assert known is not None
+            flag = load_answer_token_reranker(
+                os.fspath(path), known.family, device=devices[0], torch_dtype=torch_dtype(resolved_dtype),
+                instruction=instruction, batch_size=batch_size, max_length=max_length,
             )
+            flag_class = type(flag).__name__
+        else:
+            assert flag_class is not None
+            with quiet_transformers():
+                flag = _flag_class(flag_class)(
+                    os.fspath(path),
+                    use_fp16=resolved_dtype == "fp16",
+                    devices=devices,
+                    max_length=max_length,
+                    batch_size=batch_size,
+                    normalize=False,
+                    cache_dir=os.fspath(cache_dir) if cache_dir is not None else None,
+                    trust_remote_code=trust_remote_code,
+                )
+    except Exception as exc:
+        # A file damaged inside (its ends intact) fails here: name it rather than the library's parse error.
+        check_model_folder(path, fix=_folder_fix(spec, path), cause=exc)
+        raise
     flag.model.eval()
     flag.model.to(device=devices[0], dtype=torch_dtype(resolved_dtype))
     n_parameters = sum(p.numel() for p in flag.model.parameters())

@@ -50,6 +50,25 @@ def test_git_lfs_pointer_instead_of_weights(folder):
     assert "Git LFS pointer" in _load_error(folder)
 
 
+def test_truncated_tokenizer_json_is_named_before_loading(folder):
+    tokenizer = folder / "tokenizer.json"
+    tokenizer.write_bytes(tokenizer.read_bytes()[: tokenizer.stat().st_size // 2])
+    assert "tokenizer.json is damaged (not valid JSON)" in _load_error(folder)
+
+
+def test_tokenizer_json_damaged_inside_is_named_when_the_load_fails(folder):
+    # Both ends intact, so the quick check before loading passes; the tokenizer's parse fails, then the
+    # thorough check names the file.
+    tokenizer = folder / "tokenizer.json"
+    data = tokenizer.read_bytes()
+    middle = len(data) // 2
+    tokenizer.write_bytes(data[:middle] + b"\x00not json\x00" + data[middle:])
+    with pytest.raises(rerankkit.ModelUnavailableError) as info:
+        rerankkit.load(str(folder))
+    assert "tokenizer.json is damaged (not valid JSON)" in str(info.value)
+    assert info.value.__cause__ is not None  # the library's own error stays attached for whoever digs
+
+
 def test_missing_tokenizer_files(folder):
     for path in folder.iterdir():
         if path.name.startswith(("tokenizer", "sentencepiece", "vocab", "special_tokens")):
