@@ -12,7 +12,8 @@ at 1 client its p95 is within 20 ms of in-process. Every level is bounded in req
 The load generator runs on the same cores as the service: on a small machine it takes a share of them.
 
     python benchmarks/serve_load.py                                    # tiny-random, 1, 4, 16, 64 clients
-    python benchmarks/serve_load.py --model random:BAAI/bge-reranker-v2-m3 --clients 1,4 --requests 4
+    python benchmarks/serve_load.py --model random:BAAI/bge-reranker-v2-m3 --clients 1,4,16 --requests 16 \
+        --max-seconds 40 --repeats 3                                      # the real shape: about 15 minutes
     python benchmarks/serve_load.py --json benchmarks/reference/serve_load.json
 """
 
