@@ -20,12 +20,22 @@ def folder(tiny_path, tmp_path) -> Path:
     return copy
 
 
-def _load_error(folder: Path) -> str:
+def _refusal(folder: Path) -> rerankkit.ModelUnavailableError:
+    """The error loading the folder raises; it names the folder and the fix."""
     with pytest.raises(rerankkit.ModelUnavailableError) as info:
         rerankkit.load(str(folder))
     message = str(info.value)
     assert str(folder) in message and "Fix:" in message
-    return message
+    return info.value
+
+
+def _load_error(folder: Path) -> str:
+    return str(_refusal(folder))
+
+
+def _cut_in_half(path: Path) -> None:
+    """What a download cut short leaves."""
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
 
 
 def test_a_whole_copy_loads(folder, tiny):
@@ -33,8 +43,7 @@ def test_a_whole_copy_loads(folder, tiny):
 
 
 def test_truncated_weights(folder):
-    weights = folder / "model.safetensors"
-    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
+    _cut_in_half(folder / "model.safetensors")
     assert "model.safetensors is truncated or damaged" in _load_error(folder)
 
 
@@ -51,8 +60,7 @@ def test_git_lfs_pointer_instead_of_weights(folder):
 
 
 def test_truncated_tokenizer_json_is_named_before_loading(folder):
-    tokenizer = folder / "tokenizer.json"
-    tokenizer.write_bytes(tokenizer.read_bytes()[: tokenizer.stat().st_size // 2])
+    _cut_in_half(folder / "tokenizer.json")
     assert "tokenizer.json is damaged (not valid JSON)" in _load_error(folder)
 
 
@@ -63,10 +71,9 @@ def test_tokenizer_json_damaged_inside_is_named_when_the_load_fails(folder):
     data = tokenizer.read_bytes()
     middle = len(data) // 2
     tokenizer.write_bytes(data[:middle] + b"\x00not json\x00" + data[middle:])
-    with pytest.raises(rerankkit.ModelUnavailableError) as info:
-        rerankkit.load(str(folder))
-    assert "tokenizer.json is damaged (not valid JSON)" in str(info.value)
-    assert info.value.__cause__ is not None  # the library's own error stays attached for whoever digs
+    error = _refusal(folder)
+    assert "tokenizer.json is damaged (not valid JSON)" in str(error)
+    assert error.__cause__ is not None  # the library's own error stays attached for whoever digs
 
 
 def test_missing_tokenizer_files(folder):
