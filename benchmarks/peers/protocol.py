@@ -2,8 +2,9 @@
 
 The main process and a worker (a separate Python in a peer environment) talk in JSON lines: one
 object per line, each with a ``"type"``. Main sends ``setup`` once, then ``warmup`` and ``go`` per
-contender and round, then ``quit``; the worker answers ``ready``, ``done`` and ``result`` (scores and
-the seconds it measured around the scoring call alone), or ``error``.
+contender, batch size and round (each names its ``batch_size``), then ``quit``; the worker answers
+``ready``, ``done`` and ``result`` (scores and the seconds it measured around the scoring call alone), or
+``error``.
 
     >>> decode(encode({"type": "go", "contender": "st-onnx-int8"}))["contender"]
     'st-onnx-int8'
@@ -148,19 +149,64 @@ def kendall_tau(a: Sequence[float], b: Sequence[float]) -> float:
     return (concordant - discordant) / denominator if denominator else float("nan")
 
 
-def headline(rates: dict[str, float], own_prefix: str = "rerankkit") -> dict:
-    """rerankkit's fastest path against the fastest peer path (every contender not named ``own_prefix ...``).
+def best_batches(rows: Iterable[dict]) -> dict[str, dict]:
+    """Each path's fastest row: ``{path: row}`` over rows with ``path``, ``batch_size`` and ``pairs_per_s``.
 
-    >>> h = headline({"rerankkit int8": 3.0, "FlagReranker fp32": 1.0, "peer int8": 2.0})
-    >>> h["fastest_own"], h["fastest_peer"], h["ratio"]
-    ('rerankkit int8', 'peer int8', 1.5)
+    Rows with a ``variant`` (the same path run another way, such as with the token budget off) are left out.
+
+    >>> best = best_batches([{"path": "a", "batch_size": 1, "pairs_per_s": 2.0},
+    ...                      {"path": "a", "batch_size": 4, "pairs_per_s": 3.0}])
+    >>> best["a"]["batch_size"]
+    4
     """
-    own = {name: r for name, r in rates.items() if name.startswith(own_prefix)}
-    peers = {name: r for name, r in rates.items() if not name.startswith(own_prefix)}
+    best: dict[str, dict] = {}
+    for row in rows:
+        if row.get("variant"):
+            continue
+        if row["path"] not in best or row["pairs_per_s"] > best[row["path"]]["pairs_per_s"]:
+            best[row["path"]] = row
+    return best
+
+
+def _versus(own: dict[str, dict], peers: dict[str, dict]) -> dict:
+    best_own = max(own.values(), key=lambda r: r["pairs_per_s"])
+    best_peer = max(peers.values(), key=lambda r: r["pairs_per_s"])
+    return {"own": best_own["path"], "own_batch_size": best_own["batch_size"],
+            "own_pairs_per_s": best_own["pairs_per_s"],
+            "peer": best_peer["path"], "peer_batch_size": best_peer["batch_size"],
+            "peer_pairs_per_s": best_peer["pairs_per_s"],
+            "ratio": best_own["pairs_per_s"] / best_peer["pairs_per_s"]}
+
+
+def headline(rows: Sequence[dict], own_prefix: str = "rerankkit") -> dict:
+    """rerankkit's fastest path against the fastest peer path, each at its own best batch size, and per batch size.
+
+    ``rows`` are dicts with ``path``, ``batch_size`` and ``pairs_per_s`` (one per path and batch size); a
+    path is rerankkit's when its name starts with ``own_prefix``, a peer's otherwise. ``best_at_best`` takes
+    every path at its fastest batch size (the fair headline: each side tuned); ``same_batch`` compares the
+    fastest of each side at one nominal batch size, for every batch size both sides ran.
+
+    >>> rows = [{"path": "rerankkit int8", "batch_size": 1, "pairs_per_s": 3.0},
+    ...         {"path": "rerankkit int8", "batch_size": 16, "pairs_per_s": 4.0},
+    ...         {"path": "peer int8", "batch_size": 1, "pairs_per_s": 3.5},
+    ...         {"path": "peer int8", "batch_size": 16, "pairs_per_s": 2.0}]
+    >>> h = headline(rows)
+    >>> h["best_at_best"]["ratio"], h["best_at_best"]["peer_batch_size"]
+    (1.1428571428571428, 1)
+    >>> [(v["batch_size"], v["ratio"]) for v in h["same_batch"]]
+    [(1, 0.8571428571428571), (16, 2.0)]
+    """
+    rows = [r for r in rows if not r.get("variant")]
+    own = {p: r for p, r in best_batches(rows).items() if p.startswith(own_prefix)}
+    peers = {p: r for p, r in best_batches(rows).items() if not p.startswith(own_prefix)}
     if not own or not peers:
-        raise ValueError(f"headline needs at least one {own_prefix} path and one peer path; got {sorted(rates)}")
-    best_own = max(own, key=own.__getitem__)
-    best_peer = max(peers, key=peers.__getitem__)
-    return {"fastest_own": best_own, "fastest_own_pairs_per_s": own[best_own],
-            "fastest_peer": best_peer, "fastest_peer_pairs_per_s": peers[best_peer],
-            "ratio": own[best_own] / peers[best_peer]}
+        raise ValueError(f"headline needs at least one {own_prefix} path and one peer path; got "
+                         f"{sorted({r['path'] for r in rows})}")
+    same_batch = []
+    for batch_size in sorted({r["batch_size"] for r in rows}):
+        at = [r for r in rows if r["batch_size"] == batch_size]
+        own_at = {r["path"]: r for r in at if r["path"].startswith(own_prefix)}
+        peers_at = {r["path"]: r for r in at if not r["path"].startswith(own_prefix)}
+        if own_at and peers_at:
+            same_batch.append({"batch_size": batch_size, **_versus(own_at, peers_at)})
+    return {"best_at_best": _versus(own, peers), "same_batch": same_batch}

@@ -9,7 +9,8 @@ Contenders it builds (untimed; cached under the ``cache`` folder main passes):
 - ``st-onnx-int8``: ``export_dynamic_quantized_onnx_model`` with the ISA config that fits this CPU
   (``avx512_vnni``, else ``avx512``, else ``avx2``), run by ONNX Runtime;
 - ``st-openvino-int8-static``: ``export_static_quantized_openvino_model`` calibrated on the strings main
-  passes (written as a local parquet dataset), run by OpenVINO;
+  passes (rerankkit's own calibration pairs, each written as one text; saved as a local parquet dataset,
+  ``num_samples`` = their number), run by OpenVINO;
 - ``st-openvino``: the OpenVINO export at OpenVINO's defaults.
 """
 
@@ -115,7 +116,8 @@ def _build(name: str, setup: dict, cache: Path):
                     dataset_name=str(data), dataset_config_name="default", dataset_split="train",
                     column_name="text", file_suffix=suffix)
                 del exporter
-            detail = f"OpenVINO, static int8 (NNCF), calibrated on {len(strings)} local strings"
+            detail = (f"OpenVINO, static int8 (NNCF), calibrated on {len(strings)} texts (the exporter pads and "
+                      "truncates each to 384 tokens)")
         model = CrossEncoder(str(folder), backend="openvino", device="cpu", max_length=max_length,
                              model_kwargs={"file_name": file_name, "ov_config": ov_config})
         return model, detail + note
@@ -191,7 +193,7 @@ def main() -> None:
         except Exception as exc:  # report it and keep the other contenders
             errors[name] = f"{type(exc).__name__}: {exc}"
     send({"type": "ready", "built": built, "errors": errors, "versions": _versions()})
-    pairs, warm, batch_size = setup["pairs"], setup["warm"], int(setup["batch_size"])
+    pairs, warm = setup["pairs"], setup["warm"]
     for line in sys.stdin:
         message = decode(line)
         if message["type"] == "quit":
@@ -200,6 +202,11 @@ def main() -> None:
         if name not in models:
             send({"type": "error", "contender": name, "error": f"contender {name!r} is not built here"})
             continue
+        if not isinstance(message.get("batch_size"), int) or message["batch_size"] < 1:
+            send({"type": "error", "contender": name,
+                  "error": f"{message['type']} needs a batch_size of 1 or more, got {message.get('batch_size')!r}"})
+            continue
+        batch_size = message["batch_size"]
         if message["type"] == "warmup":
             _predict(models[name], warm, batch_size)
             send({"type": "done", "contender": name})

@@ -12,6 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
 from peers.protocol import (  # noqa: E402
     ProtocolError,
+    best_batches,
     cpu_flags,
     cpu_model,
     decode,
@@ -91,12 +92,42 @@ def test_kendall_tau_matches_scipy_with_ties() -> None:
         kendall_tau([1, 2], [1])
 
 
-def test_the_headline_divides_our_fastest_path_by_the_fastest_peer() -> None:
-    rates = {"FlagReranker fp32": 0.2, "rerankkit fp32": 0.8, "rerankkit int8 onnxruntime": 2.4,
-             "sentence-transformers OpenVINO int8 static": 3.0, "sentence-transformers ONNX int8 dynamic": 2.5}
-    head = headline(rates)
-    assert head["fastest_own"] == "rerankkit int8 onnxruntime"
-    assert head["fastest_peer"] == "sentence-transformers OpenVINO int8 static"
-    assert head["ratio"] == pytest.approx(0.8)
+def _rows(table: dict[str, dict[int, float]], **variant_rows: float) -> list[dict]:
+    rows = [{"path": path, "batch_size": b, "pairs_per_s": r} for path, by_batch in table.items()
+            for b, r in by_batch.items()]
+    return rows + [{"path": path, "batch_size": 16, "pairs_per_s": r, "variant": "token budget off"}
+                   for path, r in variant_rows.items()]
+
+
+def test_the_headline_takes_each_path_at_its_own_best_batch_size() -> None:
+    rows = _rows({"FlagReranker fp32": {1: 0.7, 16: 0.3},
+                  "rerankkit int8 openvino-static": {1: 3.4, 4: 3.8, 16: 3.75},
+                  "sentence-transformers OpenVINO int8 static": {1: 3.45, 4: 3.82, 16: 2.78}})
+    top = headline(rows)["best_at_best"]
+    assert (top["own"], top["own_batch_size"]) == ("rerankkit int8 openvino-static", 4)
+    assert (top["peer"], top["peer_batch_size"]) == ("sentence-transformers OpenVINO int8 static", 4)
+    assert top["ratio"] == pytest.approx(3.8 / 3.82)
+
+
+def test_the_same_batch_view_compares_each_batch_size_both_sides_ran() -> None:
+    rows = _rows({"rerankkit int8 openvino-static": {1: 3.4, 4: 3.8, 16: 3.75},
+                  "sentence-transformers OpenVINO int8 static": {1: 3.45, 4: 3.82, 16: 2.78},
+                  "FlagReranker fp32": {128: 0.3}})
+    views = {v["batch_size"]: v for v in headline(rows)["same_batch"]}
+    assert sorted(views) == [1, 4, 16]  # 128: no rerankkit row at that size
+    assert views[16]["ratio"] == pytest.approx(3.75 / 2.78) and views[16]["peer_batch_size"] == 16
+    assert views[1]["own"] == "rerankkit int8 openvino-static" and views[1]["ratio"] < 1
+
+
+def test_a_variant_of_a_path_never_enters_the_headline() -> None:
+    rows = _rows({"rerankkit int8 openvino-static": {16: 3.0}, "sentence-transformers ONNX int8 dynamic": {16: 2.0}},
+                 **{"rerankkit int8 openvino-static": 9.0})
+    head = headline(rows)
+    assert head["best_at_best"]["own_pairs_per_s"] == 3.0
+    assert [v["own_pairs_per_s"] for v in head["same_batch"]] == [3.0]
+    assert best_batches(rows)["rerankkit int8 openvino-static"]["pairs_per_s"] == 3.0
+
+
+def test_the_headline_needs_a_path_on_each_side() -> None:
     with pytest.raises(ValueError, match="peer path"):
-        headline({"rerankkit fp32": 1.0})
+        headline(_rows({"rerankkit fp32": {1: 1.0}}))
