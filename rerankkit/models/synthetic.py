@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from rerankkit._utils.cache import MARKER_FILE, atomic_folder, cache_root
-from rerankkit._utils.hf import quiet_transformers
+from rerankkit._utils.hf import quiet_transformers, save_tokenizer
 from rerankkit.cases import DATA_DIR
 from rerankkit.models.xlmr_tokenizer import real_tokenizer_path
 
@@ -145,7 +145,7 @@ def _tokenizer_key(tokenizer_folder: Path | None, corpus: list[str]) -> str:
 
     if tokenizer_folder is None:
         return _fingerprint(corpus)
-    recipe = inspect.getsource(_load_tokenizer) + inspect.getsource(_save_tokenizer)
+    recipe = inspect.getsource(_load_tokenizer) + inspect.getsource(save_tokenizer)
     return tokenizer_folder.name + hashlib.sha256(recipe.encode()).hexdigest()[:8]
 
 
@@ -190,21 +190,6 @@ def _load_tokenizer(tokenizer_folder: Path, model_max_length: int) -> Any:
     return tokenizer
 
 
-def _save_tokenizer(tokenizer: Any, folder: Path) -> None:
-    """Save the tokenizer with its added tokens listed in tokenizer_config.json, as the real model's folder has them.
-
-    Without that list transformers reads the whole ``tokenizer.json`` again in Python on every load to find
-    them: about 0.4 s of each tiny-random load for the 17 MB file.
-    """
-    with quiet_transformers():
-        tokenizer.save_pretrained(folder)
-    config_file = folder / "tokenizer_config.json"
-    config = json.loads(config_file.read_text(encoding="utf-8"))
-    config.setdefault("added_tokens_decoder",
-                      {str(i): token.__getstate__() for i, token in tokenizer.added_tokens_decoder.items()})
-    config_file.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
 def build_tiny_random(target: Path, *, corpus: list[str] | None = None, vocab_size: int = 8000,
                       tokenizer_folder: Path | None = None, max_tokens: int = 512,
                       purpose: str = "tiny-random: real architecture, random weights; scores mean nothing",
@@ -229,7 +214,7 @@ def build_tiny_random(target: Path, *, corpus: list[str] | None = None, vocab_si
             tokenizer = _load_tokenizer(tokenizer_folder, max_tokens)
         else:
             tokenizer = _small_tokenizer(corpus, vocab_size, max_tokens)
-        _save_tokenizer(tokenizer, workdir)
+        save_tokenizer(tokenizer, workdir)
 
         torch.manual_seed(0)
         config = XLMRobertaConfig(
@@ -446,7 +431,7 @@ def build_random_model(spec: str, target: Path, *, tokenizer_folder: Path | None
     with atomic_folder(target) as workdir:
         # XLM-R offsets positions by pad_token_id + 1: 8194 positions take 8192 tokens.
         tokenizer = _load_tokenizer(tokenizer_folder or tiny_random_path(), shape["max_position_embeddings"] - 2)
-        _save_tokenizer(tokenizer, workdir)
+        save_tokenizer(tokenizer, workdir)
         config = random_config(spec)
         if len(tokenizer) > config.vocab_size:
             # Token ids beyond the embedding table would fail deep inside torch at the first score.

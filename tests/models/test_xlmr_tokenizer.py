@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from rerankkit import cases
@@ -49,6 +51,20 @@ def test_size_and_special_ids(xlmr_tokenizer):
         0, 1, 2, 3, 250_001,
     )
     assert tok.model_max_length == 8192
+
+
+def test_the_folder_loads_in_one_rust_read_as_the_generic_fast_class(xlmr_tokenizer):
+    """XLMRobertaTokenizer would parse the 17 MB tokenizer.json in Python on every load; the ids tests below
+    show the generic class gives the same ids."""
+    from transformers import PreTrainedTokenizerFast
+
+    from rerankkit.models.xlmr_tokenizer import xlmr_tokenizer_path
+
+    config = json.loads((xlmr_tokenizer_path() / "tokenizer_config.json").read_text(encoding="utf-8"))
+    assert config["tokenizer_class"] == PreTrainedTokenizerFast.__name__
+    added = {token["content"]: token for token in config["added_tokens_decoder"].values()}
+    assert sorted(added) == ["</s>", "<mask>", "<pad>", "<s>", "<unk>"] and added["<mask>"]["lstrip"]
+    assert type(xlmr_tokenizer).__name__ == PreTrainedTokenizerFast.__name__
 
 
 @pytest.mark.parametrize("text, ids", [HELLO, HARD, *INTEGRATION], ids=["hello", "hard", "bert", "fox"])
