@@ -31,6 +31,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from rerankkit._utils.cache import atomic_folder, cache_root
+from rerankkit._utils.hf import quiet_transformers
 from rerankkit._utils.optional import is_installed, require
 
 __all__ = ["Int8Provider", "ExportedClassifier", "model_key", "cache_dir", "atomic_build", "export_onnx", "quiet_tracing"]
@@ -117,14 +118,15 @@ class ExportedClassifier:
 
 @contextlib.contextmanager
 def quiet_tracing() -> Iterator[None]:
-    """Silence the tracer's notes on Python booleans and the exporters' deprecation notices.
+    """Silence the tracer's notes on Python booleans, the exporters' deprecation notices and transformers' logs.
 
     They are noise here: the exported graph is checked against the torch model at other batch
     sizes and lengths than it was traced with by the tests, and on any model by agreement().
+    transformers logs a note on ``loss_type`` when a converter reads the model's ``loss_function``.
     """
     import torch
 
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), quiet_transformers():
         warnings.simplefilter("ignore", torch.jit.TracerWarning)
         warnings.simplefilter("ignore", DeprecationWarning)
         # Converters read every attribute of the model, deprecated properties of transformers included.

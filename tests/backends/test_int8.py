@@ -17,7 +17,7 @@ from rerankkit.backends import (
     default_int8_backend,
     quantize_int8,
 )
-from rerankkit.backends.base import cache_dir, export_onnx
+from rerankkit.backends.base import cache_dir, export_onnx, quiet_tracing
 from rerankkit.examples import DEFAULT_GROUPS
 from rerankkit.measure.agreement import agreement
 from rerankkit.models import synthetic
@@ -250,3 +250,15 @@ def test_nncf_progress_bars_and_logs_stay_out_of_the_notebook(capfd):
     out, err = capfd.readouterr()
     assert "Statistics collection" not in out + err and "a note from NNCF" not in out + err
     assert logging.getLogger("nncf").level != logging.ERROR  # restored afterwards
+
+
+def test_conversions_keep_transformers_notes_out_of_the_notebook(capfd):
+    """Converters read every attribute of the model; transformers' note on ``loss_type`` reached a notebook's stderr."""
+    from transformers.utils import logging as hf_logging
+
+    logger = hf_logging.get_logger("transformers.modeling_utils")
+    with quiet_tracing():
+        logger.warning("`loss_type=None` was set in the config but it is unrecognized.")
+    assert "loss_type" not in capfd.readouterr().err
+    logger.warning("a note after the conversion")
+    assert "a note after the conversion" in capfd.readouterr().err
