@@ -252,13 +252,14 @@ def test_nncf_progress_bars_and_logs_stay_out_of_the_notebook(capfd):
     assert logging.getLogger("nncf").level != logging.ERROR  # restored afterwards
 
 
-def test_conversions_keep_transformers_notes_out_of_the_notebook(capfd):
+def test_conversions_keep_transformers_notes_out_of_the_notebook():
     """Converters read every attribute of the model; transformers' note on ``loss_type`` reached a notebook's stderr."""
+    import logging
+
     from transformers.utils import logging as hf_logging
 
     logger = hf_logging.get_logger("transformers.modeling_utils")
+    before = logger.isEnabledFor(logging.WARNING)
     with quiet_tracing():
-        logger.warning("`loss_type=None` was set in the config but it is unrecognized.")
-    assert "loss_type" not in capfd.readouterr().err
-    logger.warning("a note after the conversion")
-    assert "a note after the conversion" in capfd.readouterr().err
+        assert not logger.isEnabledFor(logging.WARNING)
+    assert logger.isEnabledFor(logging.WARNING) == before
