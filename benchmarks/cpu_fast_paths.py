@@ -386,24 +386,22 @@ def main() -> None:
     # largest batch size with the budget off (same path, so never in the headline).
     budget_path = fastest_path or _path_of(base.info)
     budget = rerankers[budget_path].max_batch_tokens
-    budget_variant = "token budget off"
+    budget_off = (budget_path, largest, "token budget off")
+    variants: dict[tuple[str, int, str], tuple] = {}  # (path, batch size, variant) -> (timed pass, warm-up pass)
     if budget is not None:
         unbudgeted = copy.copy(rerankers[budget_path])  # shares the model; only the batching differs
         unbudgeted.max_batch_tokens = None
-        local[f"{budget_path}, {budget_variant}"] = (
-            lambda b: unbudgeted.score(pairs, batch_size=b, show_progress=False),
-            lambda b: unbudgeted.score(warm, batch_size=b, show_progress=False))
+        variants[budget_off] = (lambda b: unbudgeted.score(pairs, batch_size=b, show_progress=False),
+                                lambda b: unbudgeted.score(warm, batch_size=b, show_progress=False))
 
-    # The timed items: every path at every batch size (FlagReranker at its default too), the variant at the largest.
+    # The timed items: every path at every batch size (FlagReranker at its default too), then the variants.
     items: list[tuple[str, int, str]] = []  # (path, batch size, variant)
     for name in list(local) + list(remote):
-        if name.endswith(budget_variant):
-            items.append((budget_path, largest, budget_variant))
-            continue
         sizes = batch_sizes
         if name == "FlagReranker fp32" and not args.no_flag_default:
             sizes = tuple(sorted({*batch_sizes, FLAG_DEFAULT_BATCH}))
         items.extend((name, b, "") for b in sizes)
+    items.extend(variants)
 
     env = environment()
     print(f"\nmodel {base.info.label}, {base.info.n_parameters / 1e6:.1f}M parameters, max_length {args.max_length}")
@@ -426,7 +424,7 @@ def main() -> None:
                 return 0.0, None
             reply = worker.request({"type": "go", "contender": contender, "batch_size": batch})
             return float(reply["seconds"]), np.asarray(reply["scores"], dtype=np.float64)
-        timed, warm_run = local[f"{name}, {variant}" if variant else name]
+        timed, warm_run = variants[item] if variant else local[name]
         if warmup:
             warm_run(batch)
             return 0.0, None
@@ -523,15 +521,13 @@ def main() -> None:
               f"FlagReranker fp32 at its best (batch {flag_best[1]}, {rate[flag_best]:.3f} pairs/s): "
               f"{flag_view['ratio_vs_flag_best']:.2f}x{against_default}")
     budget_view = None
-    off = [r for r in results if r["variant"] == budget_variant]
-    if off:
-        on = next(r for r in results if r["path"] == budget_path and r["batch_size"] == largest and not r["variant"])
+    if budget_off in rate:
+        with_budget, without = rate[(budget_path, largest, "")], rate[budget_off]
         budget_view = {"path": budget_path, "batch_size": largest, "max_batch_tokens": budget,
-                       "pairs_per_s_with_budget": on["pairs_per_s"], "pairs_per_s_without": off[0]["pairs_per_s"],
-                       "ratio": on["pairs_per_s"] / off[0]["pairs_per_s"]}
+                       "pairs_per_s_with_budget": with_budget, "pairs_per_s_without": without,
+                       "ratio": with_budget / without}
         print(f"token budget ({budget} padded tokens per CPU batch) on {budget_path} at batch {largest}: "
-              f"{on['pairs_per_s']:.3f} pairs/s with it, {off[0]['pairs_per_s']:.3f} without = "
-              f"{budget_view['ratio']:.2f}x")
+              f"{with_budget:.3f} pairs/s with it, {without:.3f} without = {budget_view['ratio']:.2f}x")
     for note in notes:
         print(f"note: {note}")
     if base.info.random_weights:

@@ -197,8 +197,9 @@ def headline(rows: Sequence[dict], own_prefix: str = "rerankkit") -> dict:
     [(1, 0.8571428571428571), (16, 2.0)]
     """
     rows = [r for r in rows if not r.get("variant")]
-    own = {p: r for p, r in best_batches(rows).items() if p.startswith(own_prefix)}
-    peers = {p: r for p, r in best_batches(rows).items() if not p.startswith(own_prefix)}
+    best = best_batches(rows)
+    own = {p: r for p, r in best.items() if p.startswith(own_prefix)}
+    peers = {p: r for p, r in best.items() if not p.startswith(own_prefix)}
     if not own or not peers:
         raise ValueError(f"headline needs at least one {own_prefix} path and one peer path; got "
                          f"{sorted({r['path'] for r in rows})}")
